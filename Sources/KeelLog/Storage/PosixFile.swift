@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A data file on a real file system: `pread`/`pwrite`, `fdatasync`, `posix_fallocate`, `mmap`,
+/// and an exclusive `flock` held for as long as the file is open.
+public final class PosixFile: StorageFile, @unchecked Sendable {
+    /// The path the file was opened with.
+    public let path: String
+    private let descriptor: Int32
+
+    /// Opens (creating when `create` is true and the file is missing) and locks the file at `path`.
+    ///
+    /// - Throws: `LogError` with code `.locked` when another process holds the file, `.io` otherwise.
+    public init(path: String, create: Bool) throws(LogError) {
+        self.path = path
+        var flags = O_RDWR
+        if create { flags |= O_CREAT }
+        let fd = try Syscalls.open(path, flags: flags, mode: 0o644)
+        do {
+            try Syscalls.lockExclusive(fd, path)
+            if create { try Syscalls.syncDirectory(of: path) }
+        } catch {
+            Syscalls.close(fd)
+            throw error
+        }
+        self.descriptor = fd
+    }
+
+    deinit { Syscalls.close(descriptor) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(LogError) -> Int {
+        try Syscalls.pread(descriptor, buffer, offset, path)
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(LogError) {
+        try Syscalls.pwrite(descriptor, bytes, offset, path)
+    }
+
+    public func sync() throws(LogError) {
+        try Syscalls.fdatasync(descriptor, path)
+    }
+
+    public func size() throws(LogError) -> UInt64 {
+        try Syscalls.fileSize(descriptor, path)
+    }
+
+    public func extend(to size: UInt64) throws(LogError) {
+        let current = try self.size()
+        guard size > current else { return }
+        try Syscalls.allocate(descriptor, offset: current, length: size - current, path)
+        // The new size is file metadata: fsync (not fdatasync) it, then the directory entry.
+        try Syscalls.fsync(descriptor, path)
+        try Syscalls.syncDirectory(of: path)
+    }
+
+    public func map(offset: UInt64, length: Int) throws(LogError) -> MappedRegion {
+        let bytes = try Syscalls.map(descriptor, offset: offset, length: length, path)
+        return MappedRegion(bytes: bytes) { Syscalls.unmap($0) }
+    }
+}
