@@ -7,7 +7,7 @@
 public final class PosixFile: StorageFile, @unchecked Sendable {
     /// The path the file was opened with.
     public let path: String
-    private let descriptor: Int32
+    private var descriptor: Int32
 
     /// Opens (creating when `create` is true and the file is missing) and locks the file at `path`.
     ///
@@ -27,7 +27,15 @@ public final class PosixFile: StorageFile, @unchecked Sendable {
         self.descriptor = fd
     }
 
-    deinit { Syscalls.close(descriptor) }
+    deinit { close() }
+
+    /// Closes the descriptor, releasing the lock. Only the store's writer calls this, once.
+    public func close() {
+        if descriptor >= 0 {
+            Syscalls.close(descriptor)
+            descriptor = -1
+        }
+    }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(LogError) -> Int {
         try Syscalls.pread(descriptor, buffer, offset, path)

@@ -20,6 +20,12 @@ public protocol StorageFile: AnyObject, Sendable {
     func extend(to size: UInt64) throws(LogError)
     /// Returns a read-only view of `length` bytes at `offset` (page-aligned), for index regions.
     func map(offset: UInt64, length: Int) throws(LogError) -> MappedRegion
+    /// Releases the file (and its lock). Later calls fail; existing mappings stay valid.
+    func close()
+}
+
+extension StorageFile {
+    public func close() {}
 }
 
 /// A read-only view of a region of a `StorageFile`, unmapped when released.

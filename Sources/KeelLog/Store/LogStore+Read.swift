@@ -1,0 +1,159 @@
+/// Reads: one stream in LSN order, and scans of everything from an LSN.
+extension LogStore {
+    /// Where a read finds blocks: a segment (sealed or head) and block offsets within it.
+    struct ReadSource {
+        var slot: UInt32
+        var segmentID: UInt64
+        var salt: UInt64
+        var entries: [IndexEntry]
+    }
+
+    /// Returns every record of `stream`, in LSN order (empty for an unknown or dead stream).
+    ///
+    /// - Complexity: O(s log n + b) for s segments, n index entries and b blocks holding the stream.
+    /// - Throws: `.corrupt` when a block holding the stream fails its checksum.
+    public func read(stream: StreamKey, from start: LSN = LSN(1)) throws(LogError) -> [StoredRecord] {
+        let identity = stream.identity
+        let (sources, epoch, isDead) = state.withLock { shared -> ([ReadSource], UInt64, Bool) in
+            if shared.dead[identity] != nil { return ([], 0, true) }
+            var sources: [ReadSource] = []
+            for segment in shared.sealed where segment.descriptor.lastLSN >= start.rawValue {
+                let entries = segment.index.entries(for: identity.low)
+                if !entries.isEmpty {
+                    sources.append(ReadSource(slot: segment.descriptor.slot, segmentID: segment.descriptor.segmentID, salt: segment.descriptor.salt, entries: entries))
+                }
+            }
+            if let entries = shared.head.streams[identity.low] {
+                sources.append(ReadSource(slot: shared.head.slot, segmentID: shared.head.segmentID, salt: shared.head.salt, entries: entries))
+            }
+            return (sources, shared.beginRead(), false)
+        }
+        if isDead { return [] }
+        defer { state.withLock { $0.endRead(epoch) } }
+        var result: [StoredRecord] = []
+        result.reserveCapacity(sources.reduce(0) { $0 + $1.entries.reduce(0) { $0 + Int($1.recordCount) } })
+        for source in sources {
+            for entry in source.entries {
+                let block = try loadBlock(slot: source.slot, segmentID: source.segmentID, salt: source.salt, offset: UInt64(entry.blockOffset))
+                if block.header.lastLSN < start.rawValue { continue }
+                try collect(block, stream: stream, from: start.rawValue, offset: UInt64(entry.blockOffset), into: &result)
+            }
+        }
+        return result
+    }
+
+    private func collect(_ block: CachedBlock, stream: StreamKey, from start: UInt64, offset: UInt64, into result: inout [StoredRecord]) throws(LogError) {
+        let wanted = stream.bytes
+        try block.payload.withBytes { raw throws(LogError) in
+            try wanted.withBytes { wantedBytes throws(LogError) in
+                try Block.forEachRecord(raw, header: block.header, offset: offset) { lsn, key, payload in
+                    guard lsn >= start, key.count == wantedBytes.count, memcmp(key.baseAddress!, wantedBytes.baseAddress!, key.count) == 0 else { return }
+                    result.append(StoredRecord(lsn: LSN(lsn), stream: stream, payload: Array(payload)))
+                }
+            }
+        }
+    }
+
+    /// Reads, validates and decompresses one block, through the cache.
+    func loadBlock(slot: UInt32, segmentID: UInt64, salt: UInt64, offset: UInt64) throws(LogError) -> CachedBlock {
+        let key = BlockCache.Key(slot: slot, segmentID: segmentID, offset: offset)
+        if let cached = cache.get(key) {
+            state.withLock { $0.counters.cacheHits += 1 }
+            return cached
+        }
+        let absolute = slotOffset(slot) + offset
+        var headerBytes = [UInt8](repeating: 0, count: Layout.blockHeaderBytes)
+        let count = try headerBytes.withMutableBytes { buffer throws(LogError) in try file.read(into: buffer, at: absolute) }
+        guard count == Layout.blockHeaderBytes else { throw .corrupt("block: file ends inside a block header", at: absolute) }
+        let header = try headerBytes.withBytes { buffer throws(LogError) in try BlockHeader.decode(buffer, offset: absolute) }
+        guard offset + UInt64(Layout.blockHeaderBytes) + UInt64(header.storedBytes) <= segmentBytes else {
+            throw .corrupt("block: payload of \(header.storedBytes) bytes runs past its segment", at: absolute)
+        }
+        var bytes = [UInt8](repeating: 0, count: Layout.blockHeaderBytes + Int(header.storedBytes))
+        let read = try bytes.withMutableBytes { buffer throws(LogError) in try file.read(into: buffer, at: absolute) }
+        guard read == bytes.count else { throw .corrupt("block: file ends inside a block", at: absolute) }
+        let block = try bytes.withBytes { buffer throws(LogError) -> CachedBlock in
+            let validated = try Block.validate(buffer, salt: salt, offset: absolute, payloadBytesMax: Int(segmentBytes))
+            return CachedBlock(header: validated, payload: try Block.payload(buffer, header: validated, offset: absolute))
+        }
+        cache.put(key, block)
+        state.withLock { $0.counters.cacheMisses += 1 }
+        return block
+    }
+
+    /// Calls `body` with every live record whose LSN is at least `start`, in LSN order, until it
+    /// returns false. Records of dead streams are skipped.
+    ///
+    /// - Throws: `.corrupt` when a block on the way fails validation.
+    public func scan(from start: LSN, _ body: (StoredRecord) -> Bool) throws(LogError) {
+        /// Sealed segments are walked block by block from the sparse index's starting point; the
+        /// head by its list of block offsets.
+        enum Blocks {
+            case walk(from: UInt64, end: UInt64)
+            case list([UInt64])
+        }
+        struct Source {
+            var slot: UInt32
+            var segmentID: UInt64
+            var salt: UInt64
+            var blocks: Blocks
+        }
+        let (sources, dead, epoch) = state.withLock { shared -> ([Source], [StreamIdentity: UInt32], UInt64) in
+            var sources: [Source] = []
+            for segment in shared.sealed where segment.descriptor.lastLSN >= start.rawValue {
+                let descriptor = segment.descriptor
+                let from = segment.index.scanStart(for: start.rawValue)
+                sources.append(Source(slot: descriptor.slot, segmentID: descriptor.segmentID, salt: descriptor.salt, blocks: .walk(from: from, end: descriptor.blocksEnd)))
+            }
+            let head = shared.head
+            var low = 0
+            var high = head.blockStarts.count
+            while low < high {
+                let middle = (low + high) / 2
+                if head.blockStarts[middle].firstLSN <= start.rawValue { low = middle + 1 } else { high = middle }
+            }
+            let offsets = head.blockStarts[max(0, low - 1)...].map(\.blockOffset)
+            if !offsets.isEmpty {
+                sources.append(Source(slot: head.slot, segmentID: head.segmentID, salt: head.salt, blocks: .list(offsets)))
+            }
+            return (sources, shared.dead, shared.beginRead())
+        }
+        defer { state.withLock { $0.endRead(epoch) } }
+        for source in sources {
+            var next: UInt64
+            var listIndex = 0
+            switch source.blocks {
+            case .walk(let from, _): next = from
+            case .list: next = 0
+            }
+            blocks: while true {
+                let offset: UInt64
+                switch source.blocks {
+                case .walk(_, let end):
+                    guard next < end else { break blocks }
+                    offset = next
+                case .list(let offsets):
+                    guard listIndex < offsets.count else { break blocks }
+                    offset = offsets[listIndex]
+                    listIndex += 1
+                }
+                let block = try loadBlock(slot: source.slot, segmentID: source.segmentID, salt: source.salt, offset: offset)
+                next = offset + UInt64(block.header.totalBytes)
+                guard block.header.kind == .records, block.header.lastLSN >= start.rawValue else { continue }
+                var keepGoing = true
+                try block.payload.withBytes { raw throws(LogError) in
+                    try Block.forEachRecord(raw, header: block.header, offset: offset) { lsn, key, payload in
+                        guard keepGoing, lsn >= start.rawValue else { return }
+                        if !dead.isEmpty, dead[StreamIdentity(Codec.hash128(key))] != nil { return }
+                        keepGoing = body(StoredRecord(lsn: LSN(lsn), stream: StreamKey(Array(key)), payload: Array(payload)))
+                    }
+                }
+                if !keepGoing { return }
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif

@@ -1,0 +1,425 @@
+/// The writer thread: group commit, sealing and rolling the head, checkpoints and failure handling.
+extension LogStore {
+    func runWriter() {
+        var relaxedInterval: UInt64? = nil
+        if case .relaxed(let milliseconds) = options.durability { relaxedInterval = UInt64(milliseconds) * 1_000_000 }
+        var appends: [Commit] = []
+        var appendBytes = 0
+        while true {
+            var timeout: UInt64? = nil
+            if let relaxedInterval, !writer.isSynced {
+                let elapsed = monotonicNanoseconds() &- writer.lastSyncNanoseconds
+                timeout = elapsed >= relaxedInterval ? 0 : relaxedInterval - elapsed
+            }
+            let jobs = queue.takeAll(timeoutNanoseconds: timeout)
+            for job in jobs {
+                if case .append(let commit) = job {
+                    appends.append(commit)
+                    appendBytes += commit.records.reduce(0) { $0 + $1.payload.count + $1.stream.bytes.count + Layout.recordHeaderBytes }
+                    if appendBytes >= options.writeBytesMax {
+                        writeGroup(appends)
+                        appends.removeAll(keepingCapacity: true)
+                        appendBytes = 0
+                    }
+                    continue
+                }
+                if !appends.isEmpty {
+                    writeGroup(appends)
+                    appends.removeAll(keepingCapacity: true)
+                    appendBytes = 0
+                }
+                if case .close(let completion) = job {
+                    finishClose(completion)
+                    return
+                }
+                perform(job)
+            }
+            if !appends.isEmpty {
+                writeGroup(appends)
+                appends.removeAll(keepingCapacity: true)
+                appendBytes = 0
+            }
+            if let relaxedInterval, !writer.isSynced, monotonicNanoseconds() &- writer.lastSyncNanoseconds >= relaxedInterval {
+                do { try syncFile() } catch { enterFailure(error) }
+            }
+        }
+    }
+
+    private func finishClose(_ completion: @Sendable (Result<Void, LogError>) -> Void) {
+        var result: Result<Void, LogError> = .success(())
+        if currentFailure() == nil, !writer.isSynced {
+            do { try syncFile() } catch { result = .failure(error) }
+        }
+        // Mappings hold the open file (and with it the lock) until they are unmapped.
+        state.withLock { shared in
+            shared.isClosed = true
+            shared.sealed.removeAll()
+        }
+        for job in queue.takeAll(timeoutNanoseconds: 0) { job.fail(LogError(.closed, "the log store is closed")) }
+        file.close()
+        completion(result)
+    }
+
+    private func perform(_ job: Job) {
+        if let failure = currentFailure() {
+            job.fail(failure)
+            return
+        }
+        do throws(LogError) {
+            switch job {
+            case .append: preconditionFailure("appends are grouped")
+            case .close: preconditionFailure("close is handled by the loop")
+            case .markDead(let streams, let completion):
+                try markDeadNow(streams)
+                completion(.success(()))
+            case .checkpoint(let completion):
+                try writeCheckpoint()
+                completion(.success(()))
+            case .seal(let completion):
+                try sealAndRoll()
+                completion(.success(()))
+            case .compact(let completion):
+                completion(.success(try compactNow()))
+            }
+        } catch {
+            // Limit and argument errors leave the store as it was; anything else is an I/O failure.
+            if error.code == .limitExceeded || error.code == .invalidArgument {
+                job.fail(error)
+            } else {
+                enterFailure(error)
+                job.fail(currentFailure() ?? error)
+            }
+        }
+    }
+
+    func currentFailure() -> LogError? { state.withLock { $0.failure } }
+
+    /// Puts the store into the failed state: no further writes until it is reopened and recovered.
+    func enterFailure(_ error: LogError) {
+        state.withLock { shared in
+            if shared.failure == nil {
+                shared.failure = LogError(
+                    .failed, "the store stopped writing after an error and must be reopened to recover: \(error.description)")
+            }
+        }
+    }
+
+    func syncFile() throws(LogError) {
+        try file.sync()
+        writer.isSynced = true
+        writer.lastSyncNanoseconds = monotonicNanoseconds()
+        state.withLock { $0.counters.syncs += 1 }
+    }
+
+    /// Writes `bytes` at an absolute offset and, in fsync mode, syncs them.
+    func writeDurably(_ bytes: [UInt8], at offset: UInt64) throws(LogError) {
+        try bytes.withBytes { buffer throws(LogError) in try file.write(buffer, at: offset) }
+        writer.isSynced = false
+        try syncFile()
+    }
+
+    // MARK: - Group commit
+
+    /// Validates a commit against the limits; returns its size in record bytes.
+    private func validate(_ commit: Commit) -> LogError? {
+        let records = commit.records
+        if records.isEmpty { return LogError(.invalidArgument, "a commit needs at least one record") }
+        if records.count > options.commitRecordsMax {
+            return .limit("commit of \(records.count) records exceeds commitRecordsMax \(options.commitRecordsMax)")
+        }
+        let commitMax = min(options.commitBytesMax, Int(segmentBytes) / 4)
+        var total = 0
+        for (index, record) in records.enumerated() {
+            let keyCount = record.stream.bytes.count
+            if keyCount == 0 { return LogError(.invalidArgument, "record \(index): the stream key is empty") }
+            if keyCount > options.keyBytesMax {
+                return .limit("record \(index): stream key of \(keyCount) bytes exceeds keyBytesMax \(options.keyBytesMax)")
+            }
+            if record.payload.count > options.recordBytesMax {
+                return .limit("record \(index): payload of \(record.payload.count) bytes exceeds recordBytesMax \(options.recordBytesMax)")
+            }
+            total += keyCount + record.payload.count + Layout.recordHeaderBytes
+        }
+        if total > commitMax {
+            return .limit("commit of \(total) bytes exceeds the commit limit of \(commitMax) bytes (commitBytesMax, at most a quarter segment)")
+        }
+        return nil
+    }
+
+    /// Writes a group of commits as one write and one sync, then acknowledges them.
+    func writeGroup(_ commits: [Commit]) {
+        if let failure = currentFailure() {
+            for commit in commits { commit.completion(.failure(failure)) }
+            return
+        }
+        var accepted: [Commit] = []
+        accepted.reserveCapacity(commits.count)
+        var rawBound = 0
+        var recordTotal = 0
+        let deadSet = state.withLock { $0.dead.isEmpty ? nil : $0.dead }
+        for commit in commits {
+            if let error = validate(commit) {
+                commit.completion(.failure(error))
+                continue
+            }
+            if let deadSet, let dead = commit.records.first(where: { deadSet[$0.stream.identity] != nil }) {
+                commit.completion(.failure(LogError(.invalidArgument, "stream \(dead.stream) was marked dead; it takes no more records")))
+                continue
+            }
+            accepted.append(commit)
+            for record in commit.records { rawBound += Layout.recordHeaderBytes + record.stream.bytes.count + record.payload.count }
+            recordTotal += commit.records.count
+        }
+        if accepted.isEmpty { return }
+        do throws(LogError) {
+            let ranges = try writeRecords(accepted, rawBound: rawBound, recordTotal: recordTotal)
+            for (commit, range) in zip(accepted, ranges) { commit.completion(.success(range)) }
+        } catch {
+            enterFailure(error)
+            let failure = currentFailure() ?? error
+            for commit in accepted { commit.completion(.failure(failure)) }
+        }
+    }
+
+    /// Upper bound of the bytes a write of `rawBound` record bytes takes, blocks and padding included.
+    private func writeBound(rawBound: Int) -> Int {
+        let blocks = rawBound / options.blockRawBytesMax + 2
+        return rawBound + blocks * (Layout.blockHeaderBytes + Layout.blockAlignment)
+    }
+
+    /// Whether the head can take `bytes` more block bytes holding up to `records` records and
+    /// `blocks` blocks, leaving room for its index.
+    func headFits(bytes: Int, records: Int, blocks: Int) -> Bool {
+        state.withLock { shared in
+            let head = shared.head
+            let end = head.blocksEnd + UInt64(bytes)
+            let indexBytes = IndexRegion.byteCount(entries: head.entryCount + records, lsnEntries: head.lsnEntries.count + blocks)
+            return Layout.alignUp(end, UInt64(Layout.pageBytes)) + UInt64(indexBytes) <= segmentBytes
+        }
+    }
+
+    private func writeRecords(_ commits: [Commit], rawBound: Int, recordTotal: Int) throws(LogError) -> [ClosedRange<LSN>] {
+        let bound = writeBound(rawBound: rawBound)
+        let blockBound = rawBound / options.blockRawBytesMax + 2
+        if !headFits(bytes: bound, records: recordTotal, blocks: blockBound) {
+            try sealAndRoll()
+        }
+        let (head, firstLSN) = state.withLock { ($0.head, $0.nextLSN) }
+        let writeSequence = writer.takeWriteSequence()
+        let salt = head.salt
+        var output = writer.output
+        output.removeAll(keepingCapacity: true)
+        var builder = writer.builder
+        builder.reset()
+        var counts = writer.blockCounts
+        var order = writer.blockOrder
+        var blocks: [(header: BlockHeader, offset: UInt64, counts: [(UInt64, UInt32)])] = []
+        var isFirstBlock = true
+        let compress = options.compression
+
+        func finishBlock(isLast: Bool) {
+            var flags: BlockFlags = []
+            if isFirstBlock, writer.isSynced { flags.insert(.afterSync) }
+            if isLast { flags.insert(.writeEnd) }
+            let offset = head.blocksEnd + UInt64(output.count)
+            let header = builder.finish(kind: .records, flags: flags, writeSequence: writeSequence, salt: salt, compress: compress, into: &output)
+            blocks.append((header, offset, order.map { ($0, counts[$0]!) }))
+            builder.reset()
+            counts.removeAll(keepingCapacity: true)
+            order.removeAll(keepingCapacity: true)
+            isFirstBlock = false
+        }
+
+        var lsn = firstLSN
+        var ranges: [ClosedRange<LSN>] = []
+        ranges.reserveCapacity(commits.count)
+        var previousKey: [UInt8]? = nil
+        var previousStream: UInt64 = 0
+        for (commitIndex, commit) in commits.enumerated() {
+            let start = lsn
+            for (recordIndex, record) in commit.records.enumerated() {
+                let key = record.stream.bytes
+                let stream: UInt64
+                if let previousKey, previousKey == key { stream = previousStream } else {
+                    stream = key.withUnsafeBytes { Codec.hash128($0).low }
+                    previousKey = key
+                    previousStream = stream
+                }
+                key.withUnsafeBytes { keyBytes in
+                    record.payload.withUnsafeBytes { payloadBytes in builder.add(lsn: lsn, key: keyBytes, payload: payloadBytes) }
+                }
+                if let count = counts[stream] { counts[stream] = count + 1 } else {
+                    counts[stream] = 1
+                    order.append(stream)
+                }
+                lsn += 1
+                let isLastRecord = commitIndex == commits.count - 1 && recordIndex == commit.records.count - 1
+                if builder.rawBytes >= options.blockRawBytesMax, !isLastRecord { finishBlock(isLast: false) }
+            }
+            ranges.append(LSN(start)...LSN(lsn - 1))
+        }
+        finishBlock(isLast: true)
+        writer.builder = builder
+        writer.blockCounts = counts
+        writer.blockOrder = order
+        precondition(output.count <= bound, "a write exceeded its computed bound")
+
+        let base = slotOffset(head.slot) + head.blocksEnd
+        try output.withBytes { buffer throws(LogError) in try file.write(buffer, at: base) }
+        writer.isSynced = false
+        let written = output.count
+        writer.output = output
+        if options.durability == .fsync { try syncFile() }
+
+        state.withLock { shared in
+            for block in blocks { shared.head.add(block: block.header, at: block.offset, counts: block.counts) }
+            shared.head.blocksEnd += UInt64(written)
+            shared.nextLSN = lsn
+            shared.counters.commits += UInt64(commits.count)
+            shared.counters.writes += 1
+            shared.counters.recordsAppended += lsn - firstLSN
+            shared.counters.rawBytesAppended += UInt64(blocks.reduce(0) { $0 + Int($1.header.rawBytes) })
+            shared.counters.storedBytesWritten += UInt64(written)
+        }
+        return ranges
+    }
+
+    // MARK: - Sealing, checkpoints, superblocks
+
+    /// The checkpoint describing the current sealed segments and dead set.
+    func currentCheckpoint() -> Checkpoint {
+        state.withLock { shared in
+            Checkpoint(
+                nextLSN: shared.nextLSN, nextSegmentID: writer.nextSegmentID, nextWriteSequence: writer.nextWriteSequence + 1,
+                segments: shared.sealed.map(\.descriptor), dead: shared.dead)
+        }
+    }
+
+    /// Encodes a checkpoint block for `checkpoint` under `salt`.
+    func checkpointBlock(_ checkpoint: Checkpoint, salt: UInt64, writeSequence: UInt64) -> [UInt8] {
+        var builder = BlockBuilder()
+        builder.setCheckpoint(payload: checkpoint.encoded(), nextLSN: checkpoint.nextLSN)
+        var bytes: [UInt8] = []
+        _ = builder.finish(
+            kind: .checkpoint, flags: writer.isSynced ? [.afterSync, .writeEnd] : [.writeEnd], writeSequence: writeSequence,
+            salt: salt, compress: options.compression, into: &bytes)
+        return bytes
+    }
+
+    /// Writes the next superblock copy and syncs it.
+    func publishSuperblock(headSlot: UInt32, headSegmentID: UInt64, checkpointOffset: UInt64, checkpointLSN: UInt64) throws(LogError) {
+        var next = writer.superblock
+        next.sequence += 1
+        next.headSlot = headSlot
+        next.headSegmentID = headSegmentID
+        next.checkpointOffset = checkpointOffset
+        next.checkpointLSN = checkpointLSN
+        try writeDurably(next.encoded(), at: UInt64(next.copyIndex * Layout.superblockBytes))
+        writer.superblock = next
+        state.withLock { $0.counters.checkpoints += 1 }
+    }
+
+    /// Appends a checkpoint block to the head and points the superblock at it.
+    func writeCheckpoint() throws(LogError) {
+        var checkpoint = currentCheckpoint()
+        let writeSequence = writer.takeWriteSequence()
+        checkpoint.nextWriteSequence = writer.nextWriteSequence
+        let head = state.withLock { $0.head }
+        let block = checkpointBlock(checkpoint, salt: head.salt, writeSequence: writeSequence)
+        if !headFits(bytes: block.count, records: 0, blocks: 0) {
+            // Rolling the head writes a checkpoint into the new head.
+            try sealAndRoll()
+            return
+        }
+        let offset = slotOffset(head.slot) + head.blocksEnd
+        try writeDurably(block, at: offset)
+        state.withLock { $0.head.blocksEnd += UInt64(block.count) }
+        try publishSuperblock(headSlot: head.slot, headSegmentID: head.segmentID, checkpointOffset: offset, checkpointLSN: checkpoint.nextLSN)
+    }
+
+    /// Takes a free slot, growing the file by one segment when none is free.
+    func allocateSlot() throws(LogError) -> UInt32 {
+        releaseRetiredSlots()
+        if let slot = writer.freeSlots.popLast() { return slot }
+        let slot = state.withLock { $0.slotCount }
+        try file.extend(to: slotOffset(slot) + segmentBytes)
+        state.withLock { $0.slotCount = slot + 1 }
+        return slot
+    }
+
+    /// Moves retired slots that no reader can still be using to the free list.
+    func releaseRetiredSlots() {
+        guard !writer.retired.isEmpty else { return }
+        let oldest = state.withLock { $0.oldestRead }
+        var kept: [(slot: UInt32, epoch: UInt64)] = []
+        for entry in writer.retired {
+            if let oldest, oldest <= entry.epoch { kept.append(entry) } else {
+                writer.freeSlots.append(entry.slot)
+                state.withLock { $0.counters.slotsFreed += 1 }
+            }
+        }
+        writer.retired = kept
+    }
+
+    /// Retires slots after a superblock that no longer references them is durable.
+    func retire(_ slots: [UInt32]) {
+        let epoch = state.withLock { shared in
+            shared.readEpoch += 1
+            return shared.readEpoch - 1
+        }
+        for slot in slots { writer.retired.append((slot, epoch)) }
+        cache.removeSegments(slots: Set(slots))
+        releaseRetiredSlots()
+    }
+
+    /// Seals the head (writing its index) and starts a new head in another slot, with a checkpoint.
+    /// A head without records is replaced rather than sealed.
+    func sealAndRoll() throws(LogError) {
+        let (head, nextLSN) = state.withLock { ($0.head, $0.nextLSN) }
+        var sealedDescriptor: SegmentDescriptor? = nil
+        if head.recordCount > 0 {
+            let entries = head.sortedEntries()
+            let indexOffset = Layout.alignUp(head.blocksEnd, UInt64(Layout.pageBytes))
+            let indexBytes = IndexRegion.encode(
+                segmentID: head.segmentID, salt: head.salt, blocksEnd: head.blocksEnd, entries: entries, lsnEntries: head.lsnEntries)
+            precondition(indexOffset + UInt64(indexBytes.count) <= segmentBytes, "the head's index must fit its slot")
+            try indexBytes.withBytes { buffer throws(LogError) in try file.write(buffer, at: slotOffset(head.slot) + indexOffset) }
+            writer.isSynced = false
+            let descriptor = SegmentDescriptor(
+                slot: head.slot, flags: 0, segmentID: head.segmentID, salt: head.salt, firstLSN: head.firstLSN,
+                lastLSN: nextLSN - 1, blocksEnd: head.blocksEnd, indexOffset: indexOffset, indexBytes: UInt64(indexBytes.count),
+                recordCount: head.recordCount, deadRecordCount: head.deadRecordCount)
+            sealedDescriptor = descriptor
+        }
+        let slot = try allocateSlot()
+        let segmentID = writer.takeSegmentID()
+        let header = SegmentHeader(slot: slot, segmentID: segmentID, salt: Syscalls.randomUInt64(), firstLSN: nextLSN, fileID: fileID, flags: 0)
+        var checkpoint = currentCheckpoint()
+        if let sealedDescriptor { checkpoint.segments.append(sealedDescriptor) }
+        let writeSequence = writer.takeWriteSequence()
+        checkpoint.nextSegmentID = writer.nextSegmentID
+        checkpoint.nextWriteSequence = writer.nextWriteSequence
+        var bytes = header.encoded()
+        bytes.append(contentsOf: checkpointBlock(checkpoint, salt: header.salt, writeSequence: writeSequence))
+        try writeDurably(bytes, at: slotOffset(slot))
+        let checkpointOffset = slotOffset(slot) + UInt64(Layout.segmentHeaderBytes)
+        var sealedSegment: SealedSegment? = nil
+        if let descriptor = sealedDescriptor {
+            // Mapped only now: the sync above made the index durable.
+            let at = slotOffset(descriptor.slot) + descriptor.indexOffset
+            let region = try file.map(offset: at, length: Int(descriptor.indexBytes))
+            let index = try IndexRegion(region: region, salt: descriptor.salt, segmentID: descriptor.segmentID, offset: at)
+            sealedSegment = SealedSegment(descriptor: descriptor, index: index)
+        }
+        try publishSuperblock(headSlot: slot, headSegmentID: segmentID, checkpointOffset: checkpointOffset, checkpointLSN: nextLSN)
+        state.withLock { shared in
+            if let sealedSegment {
+                shared.sealed.append(sealedSegment)
+                shared.counters.segmentsSealed += 1
+            }
+            shared.head = HeadState(slot: slot, segmentID: segmentID, salt: header.salt, firstLSN: nextLSN, blocksEnd: UInt64(bytes.count))
+        }
+        if sealedSegment == nil { retire([head.slot]) }
+        if options.autoCompact, sealedSegment != nil { _ = try compactNow() }
+    }
+}

@@ -1,0 +1,335 @@
+import Synchronization
+
+/// The single-file segmented log: durable, group-committed appends of records to named streams,
+/// reads of one stream in LSN order, scans from an LSN, dead-stream reclamation and compaction.
+///
+/// One writer thread, owned by the store, batches concurrent appends into one `pwrite` and one
+/// `fdatasync` each; an append is acknowledged only once its batch is durable. Reads run on the
+/// caller's thread, concurrently with writes. Open with `LogStore.open(path:options:)`; see
+/// `FORMAT.md` for the bytes on disk.
+public final class LogStore: @unchecked Sendable {
+    /// The file the store lives in.
+    public let file: any StorageFile
+    /// The options the store runs with (limits, durability).
+    public let options: LogOptions
+    /// Size of each segment slot, as recorded in the file.
+    public let segmentBytes: UInt64
+    /// The random identity of this data file.
+    public let fileID: UInt64
+
+    let state: Mutex<SharedState>
+    let queue = WorkQueue<Job>()
+    let cache: BlockCache
+    let writer: WriterContext
+
+    init(file: any StorageFile, options: LogOptions, recovered: Recovered) {
+        self.file = file
+        self.options = options
+        self.segmentBytes = recovered.superblock.segmentBytes
+        self.fileID = recovered.superblock.fileID
+        self.state = Mutex(recovered.shared)
+        self.cache = BlockCache(bytesMax: options.blockCacheBytes)
+        self.writer = recovered.writer
+        startThread(name: "keel-log-writer") { [self] in self.runWriter() }
+    }
+
+    /// Opens the data file at `path`, creating it when missing, and recovers it.
+    ///
+    /// - Throws: `LogError`: `.locked` when another process has it open, `.notAKeelFile`, `.corrupt`
+    ///   (naming the offset) when durable data is damaged, `.io` for system errors.
+    public static func open(path: String, options: LogOptions = LogOptions()) throws(LogError) -> LogStore {
+        let file = try PosixFile(path: path, create: true)
+        return try open(file: file, options: options)
+    }
+
+    /// Opens a store on any `StorageFile` (for example a `SimulatedFile`), creating the layout in an
+    /// empty file, and recovers it.
+    public static func open(file: any StorageFile, options: LogOptions = LogOptions()) throws(LogError) -> LogStore {
+        let options = try options.validated()
+        let recovered = try Recovery.run(file: file, options: options)
+        return LogStore(file: file, options: options, recovered: recovered)
+    }
+
+    // MARK: - Appends
+
+    /// Appends `records` as one commit and calls `completion` once they are durable (or failed).
+    /// Records get consecutive LSNs in order.
+    public func append(_ records: [LogRecord], completion: @escaping @Sendable (Result<ClosedRange<LSN>, LogError>) -> Void) {
+        submit(.append(Commit(records: records, completion: completion)))
+    }
+
+    /// Appends `records` as one commit and returns their LSNs once they are durable.
+    ///
+    /// - Throws: `.limitExceeded` for an oversized record, key or commit; `.invalidArgument` for an
+    ///   empty commit, an empty key or a dead stream; `.failed` after an I/O error; `.closed`.
+    @discardableResult
+    public func append(_ records: [LogRecord]) async throws(LogError) -> ClosedRange<LSN> {
+        let result = await withCheckedContinuation { continuation in
+            append(records) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Appends `records` as one commit, blocking the calling thread until they are durable. For
+    /// command-line tools and benchmarks; async code uses `append(_:)`.
+    @discardableResult
+    public func appendBlocking(_ records: [LogRecord]) throws(LogError) -> ClosedRange<LSN> {
+        let waiter = Waiter<Result<ClosedRange<LSN>, LogError>>()
+        append(records) { waiter.resolve($0) }
+        return try waiter.wait().get()
+    }
+
+    // MARK: - Maintenance
+
+    /// Marks streams dead: their records are no longer returned and their space is reclaimed by
+    /// compaction. Durable when this returns. Appending to a dead stream is refused.
+    public func markDead(_ streams: [StreamKey]) async throws(LogError) {
+        let result = await withCheckedContinuation { continuation in
+            submit(.markDead(streams) { continuation.resume(returning: $0) })
+        }
+        try result.get()
+    }
+
+    /// `markDead(_:)` for synchronous callers.
+    public func markDeadBlocking(_ streams: [StreamKey]) throws(LogError) {
+        let waiter = Waiter<Result<Void, LogError>>()
+        submit(.markDead(streams) { waiter.resolve($0) })
+        try waiter.wait().get()
+    }
+
+    /// Writes a checkpoint (segment table and dead set) and points the superblock at it.
+    public func checkpointBlocking() throws(LogError) {
+        let waiter = Waiter<Result<Void, LogError>>()
+        submit(.checkpoint { waiter.resolve($0) })
+        try waiter.wait().get()
+    }
+
+    /// Compacts sealed segments whose dead fraction reached `options.compactionDeadRatio`, copying
+    /// their live records forward and freeing their slots. Returns what it did.
+    @discardableResult
+    public func compactBlocking() throws(LogError) -> CompactionReport {
+        let waiter = Waiter<Result<CompactionReport, LogError>>()
+        submit(.compact { waiter.resolve($0) })
+        return try waiter.wait().get()
+    }
+
+    /// Seals the head segment now (normally done when it fills). For tests and tools.
+    public func sealBlocking() throws(LogError) {
+        let waiter = Waiter<Result<Void, LogError>>()
+        submit(.seal { waiter.resolve($0) })
+        try waiter.wait().get()
+    }
+
+    /// Finishes queued work, syncs, stops the writer and releases the file. Further calls fail with `.closed`.
+    public func close() throws(LogError) {
+        let waiter = Waiter<Result<Void, LogError>>()
+        submit(.close { waiter.resolve($0) })
+        try waiter.wait().get()
+    }
+
+    func submit(_ job: Job) {
+        let closed = state.withLock { $0.isClosed }
+        if closed {
+            job.fail(LogError(.closed, "the log store is closed"))
+            return
+        }
+        if !queue.push(job, limit: options.pendingCommitsMax) {
+            job.fail(.limit("more than \(options.pendingCommitsMax) commits are waiting for the writer"))
+        }
+    }
+
+    // MARK: - State
+
+    /// The LSN of the last durable record (zero when empty).
+    public var lastLSN: LSN { state.withLock { LSN($0.nextLSN - 1) } }
+
+    /// A snapshot of space use and counters.
+    public func stats() -> LogStats {
+        let fileBytes = (try? file.size()) ?? 0
+        return state.withLock { shared in
+            LogStats(
+                fileBytes: fileBytes, segmentBytes: segmentBytes,
+                slotCount: shared.slotCount, sealedSegments: shared.sealed.map(\.descriptor),
+                headSlot: shared.head.slot, headFirstLSN: shared.head.firstLSN, headBlocksEnd: shared.head.blocksEnd,
+                headRecordCount: shared.head.recordCount, headDeadRecordCount: shared.head.deadRecordCount,
+                lastLSN: shared.nextLSN - 1, deadStreams: shared.dead.count, counters: shared.counters,
+                failure: shared.failure)
+        }
+    }
+}
+
+/// Work for the writer thread.
+enum Job: @unchecked Sendable {
+    case append(Commit)
+    case markDead([StreamKey], @Sendable (Result<Void, LogError>) -> Void)
+    case checkpoint(@Sendable (Result<Void, LogError>) -> Void)
+    case compact(@Sendable (Result<CompactionReport, LogError>) -> Void)
+    case seal(@Sendable (Result<Void, LogError>) -> Void)
+    case close(@Sendable (Result<Void, LogError>) -> Void)
+
+    func fail(_ error: LogError) {
+        switch self {
+        case .append(let commit): commit.completion(.failure(error))
+        case .markDead(_, let completion), .checkpoint(let completion), .seal(let completion), .close(let completion):
+            completion(.failure(error))
+        case .compact(let completion): completion(.failure(error))
+        }
+    }
+}
+
+struct Commit {
+    var records: [LogRecord]
+    var completion: @Sendable (Result<ClosedRange<LSN>, LogError>) -> Void
+}
+
+/// A one-shot rendezvous for the blocking APIs.
+final class Waiter<Value>: @unchecked Sendable {
+    private let queue = WorkQueue<Value>()
+    func resolve(_ value: Value) { _ = queue.push(value, limit: .max) }
+    func wait() -> Value { queue.takeAll(timeoutNanoseconds: nil)[0] }
+}
+
+/// A sealed segment in memory: its descriptor and its index region.
+final class SealedSegment: @unchecked Sendable {
+    var descriptor: SegmentDescriptor
+    let index: IndexRegion
+    init(descriptor: SegmentDescriptor, index: IndexRegion) {
+        self.descriptor = descriptor
+        self.index = index
+    }
+}
+
+/// The head segment in memory: where the next block goes and the index rebuilt on open.
+struct HeadState {
+    var slot: UInt32
+    var segmentID: UInt64
+    var salt: UInt64
+    var firstLSN: UInt64
+    var blocksEnd: UInt64
+    var streams: [UInt64: [IndexEntry]] = [:]
+    var entryCount = 0
+    /// Every records block, in order: for scans.
+    var blockStarts: [LSNEntry] = []
+    /// Sparse LSN entries, as the sealed index will hold them.
+    var lsnEntries: [LSNEntry] = []
+    var recordCount: UInt64 = 0
+    var deadRecordCount: UInt64 = 0
+
+    init(slot: UInt32, segmentID: UInt64, salt: UInt64, firstLSN: UInt64, blocksEnd: UInt64) {
+        self.slot = slot
+        self.segmentID = segmentID
+        self.salt = salt
+        self.firstLSN = firstLSN
+        self.blocksEnd = blocksEnd
+    }
+
+    /// Records a block written at `offset` holding `counts` records per stream.
+    mutating func add(block header: BlockHeader, at offset: UInt64, counts: [(UInt64, UInt32)]) {
+        for (stream, count) in counts {
+            streams[stream, default: []].append(IndexEntry(stream: stream, blockOffset: UInt32(offset), recordCount: count))
+        }
+        entryCount += counts.count
+        let entry = LSNEntry(firstLSN: header.firstLSN, blockOffset: offset)
+        blockStarts.append(entry)
+        let window = UInt64(Layout.lsnIndexWindowBytes)
+        if lsnEntries.last.map({ $0.blockOffset / window != offset / window }) ?? true {
+            lsnEntries.append(entry)
+        }
+        recordCount += UInt64(header.recordCount)
+    }
+
+    func sortedEntries() -> [IndexEntry] {
+        var all: [IndexEntry] = []
+        all.reserveCapacity(entryCount)
+        for (_, entries) in streams { all.append(contentsOf: entries) }
+        all.sort()
+        return all
+    }
+}
+
+/// State shared between the writer and readers, under `LogStore.state`.
+struct SharedState {
+    var sealed: [SealedSegment]
+    var head: HeadState
+    var dead: [StreamIdentity: UInt32]
+    /// The next LSN to assign; every smaller LSN is durable.
+    var nextLSN: UInt64
+    var slotCount: UInt32
+    var failure: LogError? = nil
+    var isClosed = false
+    var readEpoch: UInt64 = 1
+    var activeReads: [UInt64: Int] = [:]
+    var counters = LogCounters()
+
+    mutating func beginRead() -> UInt64 {
+        activeReads[readEpoch, default: 0] += 1
+        return readEpoch
+    }
+
+    mutating func endRead(_ epoch: UInt64) {
+        if let count = activeReads[epoch], count > 1 { activeReads[epoch] = count - 1 } else { activeReads[epoch] = nil }
+    }
+
+    /// The oldest epoch a reader still uses, or nil.
+    var oldestRead: UInt64? { activeReads.keys.min() }
+}
+
+/// Counters of work done since open.
+public struct LogCounters: Sendable, Equatable {
+    public var commits: UInt64 = 0
+    public var writes: UInt64 = 0
+    public var syncs: UInt64 = 0
+    public var recordsAppended: UInt64 = 0
+    public var rawBytesAppended: UInt64 = 0
+    public var storedBytesWritten: UInt64 = 0
+    public var segmentsSealed: UInt64 = 0
+    public var segmentsCompacted: UInt64 = 0
+    public var slotsFreed: UInt64 = 0
+    public var checkpoints: UInt64 = 0
+    public var cacheHits: UInt64 = 0
+    public var cacheMisses: UInt64 = 0
+    /// Bytes cut off the head on open because they were a torn, unacknowledged tail.
+    public var tornTailBytes: UInt64 = 0
+    /// Index regions found damaged on open and rebuilt from their segments.
+    public var indexesRebuilt: UInt64 = 0
+}
+
+/// Space use and state of a store, as `keel log stats` shows it.
+public struct LogStats: Sendable {
+    public var fileBytes: UInt64
+    public var segmentBytes: UInt64
+    public var slotCount: UInt32
+    public var sealedSegments: [SegmentDescriptor]
+    public var headSlot: UInt32
+    public var headFirstLSN: UInt64
+    public var headBlocksEnd: UInt64
+    public var headRecordCount: UInt64
+    public var headDeadRecordCount: UInt64
+    public var lastLSN: UInt64
+    public var deadStreams: Int
+    public var counters: LogCounters
+    public var failure: LogError?
+
+    /// Slots neither sealed nor head: reusable space.
+    public var freeSlots: Int { Int(slotCount) - sealedSegments.count - 1 }
+    /// Compressed bytes of records (sealed blocks plus head blocks).
+    public var blockBytes: UInt64 { sealedSegments.reduce(headBlocksEnd) { $0 + $1.blocksEnd } }
+    /// Records on disk that belong to live streams.
+    public var liveRecords: UInt64 {
+        sealedSegments.reduce(headRecordCount - min(headRecordCount, headDeadRecordCount)) {
+            $0 + $1.recordCount - min($1.recordCount, $1.deadRecordCount)
+        }
+    }
+    /// All records on disk.
+    public var totalRecords: UInt64 { sealedSegments.reduce(headRecordCount) { $0 + $1.recordCount } }
+}
+
+/// What one compaction did.
+public struct CompactionReport: Sendable, Equatable {
+    public var segmentsCompacted = 0
+    public var segmentsWritten = 0
+    public var recordsCopied: UInt64 = 0
+    public var recordsDropped: UInt64 = 0
+    public var slotsFreed = 0
+    public init() {}
+}

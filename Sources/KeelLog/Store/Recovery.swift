@@ -1,0 +1,301 @@
+/// Opening a data file: creating the layout in an empty file, or choosing the newest valid
+/// superblock, loading the checkpoint and indexes, and scanning the head segment, cutting off a torn
+/// tail that was never acknowledged and refusing to open when acknowledged data is damaged.
+enum Recovery {
+    static func run(file: any StorageFile, options: LogOptions) throws(LogError) -> Recovered {
+        let size = try file.size()
+        if size == 0 { try create(file: file, options: options) }
+        return try recover(file: file, options: options)
+    }
+
+    static func slotOffset(_ slot: UInt32, _ segmentBytes: UInt64) -> UInt64 {
+        Layout.dataOffset + UInt64(slot) * segmentBytes
+    }
+
+    /// Lays out a new file: two superblocks, slot 0 as the head with an empty checkpoint.
+    static func create(file: any StorageFile, options: LogOptions) throws(LogError) {
+        let segmentBytes = UInt64(options.segmentBytes)
+        let fileID = Syscalls.randomUInt64()
+        try file.extend(to: Layout.dataOffset + segmentBytes)
+        let header = SegmentHeader(slot: 0, segmentID: 1, salt: Syscalls.randomUInt64(), firstLSN: 1, fileID: fileID, flags: 0)
+        var bytes = header.encoded()
+        let checkpoint = Checkpoint(nextLSN: 1, nextSegmentID: 2, nextWriteSequence: 2, segments: [], dead: [:])
+        var builder = BlockBuilder()
+        builder.setCheckpoint(payload: checkpoint.encoded(), nextLSN: 1)
+        _ = builder.finish(
+            kind: .checkpoint, flags: [.afterSync, .writeEnd], writeSequence: 1, salt: header.salt, compress: false,
+            into: &bytes)
+        try bytes.withBytes { buffer throws(LogError) in try file.write(buffer, at: Layout.dataOffset) }
+        try file.sync()
+        for sequence: UInt64 in [1, 2] {
+            let superblock = Superblock(
+                sequence: sequence, fileID: fileID, segmentBytes: segmentBytes, headSlot: 0, headSegmentID: 1,
+                checkpointOffset: Layout.dataOffset + UInt64(Layout.segmentHeaderBytes), checkpointLSN: 1)
+            try superblock.encoded().withBytes { buffer throws(LogError) in
+                try file.write(buffer, at: UInt64(superblock.copyIndex * Layout.superblockBytes))
+            }
+        }
+        try file.sync()
+    }
+
+    /// Reads both superblock copies and returns the valid one with the highest sequence.
+    static func chooseSuperblock(file: any StorageFile) throws(LogError) -> Superblock {
+        var bytes = [UInt8](repeating: 0, count: Layout.superblockBytes * Layout.superblockCopies)
+        let count = try bytes.withMutableBytes { buffer throws(LogError) in try file.read(into: buffer, at: 0) }
+        var best: Superblock? = nil
+        var problems: [String] = []
+        var magicSeen = false
+        for copy in 0..<Layout.superblockCopies {
+            let start = copy * Layout.superblockBytes
+            guard count >= start + Layout.superblockBytes else {
+                problems.append("copy \(copy): file too short")
+                continue
+            }
+            do {
+                let block = try bytes.withBytes { buffer throws(LogError) in
+                    try Superblock.decode(UnsafeRawBufferPointer(rebasing: buffer[start..<start + Layout.superblockBytes]), offset: UInt64(start))
+                }
+                magicSeen = true
+                guard block.copyIndex == copy else {
+                    problems.append("copy \(copy): sequence \(block.sequence) belongs in copy \(block.copyIndex)")
+                    continue
+                }
+                if best == nil || block.sequence > best!.sequence { best = block }
+            } catch {
+                if error.code != .notAKeelFile || error.message.contains("version") { magicSeen = true }
+                problems.append("copy \(copy): \(error.message)")
+            }
+        }
+        if let best { return best }
+        if !magicSeen {
+            throw LogError(.notAKeelFile, "not a Keel data file: no KEELFILE superblock at offset 0 or 4096")
+        }
+        throw .corrupt("both superblock copies are damaged: " + problems.joined(separator: "; "), at: 0)
+    }
+
+    static func recover(file: any StorageFile, options: LogOptions) throws(LogError) -> Recovered {
+        let superblock = try chooseSuperblock(file: file)
+        let segmentBytes = superblock.segmentBytes
+        let size = try file.size()
+        guard size >= Layout.dataOffset + segmentBytes else {
+            throw .corrupt("file of \(size) bytes is shorter than one segment of \(segmentBytes) bytes after the superblocks")
+        }
+        let slotCount = UInt32((size - Layout.dataOffset) / segmentBytes)
+        guard superblock.headSlot < slotCount else {
+            throw .corrupt("superblock names head slot \(superblock.headSlot) but the file holds \(slotCount) slots", at: UInt64(superblock.copyIndex * Layout.superblockBytes))
+        }
+        // The head segment is read whole: it is scanned to rebuild its index.
+        let headOffset = slotOffset(superblock.headSlot, segmentBytes)
+        var headBytes = [UInt8](repeating: 0, count: Int(segmentBytes))
+        let readCount = try headBytes.withMutableBytes { buffer throws(LogError) in try file.read(into: buffer, at: headOffset) }
+        guard readCount == Int(segmentBytes) else {
+            throw .corrupt("head segment: expected \(segmentBytes) bytes, file ends after \(readCount)", at: headOffset)
+        }
+        let header = try headBytes.withBytes { buffer throws(LogError) in try SegmentHeader.decode(buffer, offset: headOffset) }
+        guard header.segmentID == superblock.headSegmentID, header.fileID == superblock.fileID, header.slot == superblock.headSlot else {
+            throw .corrupt(
+                "head segment: superblock expects segment \(superblock.headSegmentID) of file \(hex(superblock.fileID)) in slot \(superblock.headSlot), found segment \(header.segmentID) of file \(hex(header.fileID)) in slot \(header.slot)",
+                at: headOffset)
+        }
+        guard superblock.checkpointOffset >= headOffset + UInt64(Layout.segmentHeaderBytes),
+            superblock.checkpointOffset < headOffset + segmentBytes
+        else {
+            throw .corrupt("superblock: checkpoint offset \(superblock.checkpointOffset) is outside the head segment", at: UInt64(superblock.copyIndex * Layout.superblockBytes))
+        }
+        let checkpointRelative = Int(superblock.checkpointOffset - headOffset)
+        let (checkpointHeader, checkpoint) = try headBytes.withBytes { buffer throws(LogError) in
+            let slice = UnsafeRawBufferPointer(rebasing: buffer[checkpointRelative...])
+            do throws(LogError) {
+                let blockHeader = try Block.validate(slice, salt: header.salt, offset: superblock.checkpointOffset, payloadBytesMax: Int(segmentBytes))
+                guard blockHeader.kind == .checkpoint else {
+                    throw LogError.corrupt("checkpoint: the superblock points at a block of kind \(blockHeader.kind)", at: superblock.checkpointOffset)
+                }
+                let payload = try Block.payload(slice, header: blockHeader, offset: superblock.checkpointOffset)
+                let checkpoint = try payload.withBytes { bytes throws(LogError) in
+                    try Checkpoint.decode(bytes, offset: superblock.checkpointOffset)
+                }
+                guard checkpoint.nextLSN == blockHeader.firstLSN, checkpoint.nextLSN == superblock.checkpointLSN else {
+                    throw LogError.corrupt("checkpoint: next LSN \(checkpoint.nextLSN) disagrees with its block (\(blockHeader.firstLSN)) or the superblock (\(superblock.checkpointLSN))", at: superblock.checkpointOffset)
+                }
+                return (blockHeader, checkpoint)
+            } catch {
+                throw LogError.corrupt("the durable checkpoint is damaged: \(error.message)", at: superblock.checkpointOffset)
+            }
+        }
+        _ = checkpointHeader
+
+        var counters = LogCounters()
+        var used = Set<UInt32>([superblock.headSlot])
+        var sealed: [SealedSegment] = []
+        sealed.reserveCapacity(checkpoint.segments.count)
+        for descriptor in checkpoint.segments {
+            guard descriptor.slot < slotCount, !used.contains(descriptor.slot) else {
+                throw .corrupt("checkpoint: segment \(descriptor.segmentID) names slot \(descriptor.slot), which is outside the file or used twice", at: superblock.checkpointOffset)
+            }
+            used.insert(descriptor.slot)
+            guard descriptor.firstLSN >= 1, descriptor.lastLSN < header.firstLSN else {
+                throw .corrupt("checkpoint: segment \(descriptor.segmentID) LSNs \(descriptor.firstLSN)...\(descriptor.lastLSN) overlap the head (from \(header.firstLSN))", at: superblock.checkpointOffset)
+            }
+            let segment = try openSealed(file: file, descriptor: descriptor, fileID: superblock.fileID, segmentBytes: segmentBytes, counters: &counters)
+            sealed.append(segment)
+        }
+
+        var head = HeadState(
+            slot: superblock.headSlot, segmentID: header.segmentID, salt: header.salt, firstLSN: header.firstLSN,
+            blocksEnd: UInt64(Layout.segmentHeaderBytes))
+        var scan = HeadScan(
+            headOffset: headOffset, salt: header.salt, segmentBytes: Int(segmentBytes),
+            checkpointRelative: checkpointRelative, expectedLSN: header.firstLSN)
+        try headBytes.withBytes { buffer throws(LogError) in try scan.run(buffer, head: &head) }
+        if let zero = scan.zeroRange {
+            let zeros = [UInt8](repeating: 0, count: zero.count)
+            try zeros.withBytes { buffer throws(LogError) in try file.write(buffer, at: headOffset + UInt64(zero.lowerBound)) }
+            try file.sync()
+        }
+        counters.tornTailBytes = scan.tornBytes
+        for (identity, _) in checkpoint.dead {
+            head.deadRecordCount += head.streams[identity.low]?.reduce(0) { $0 + UInt64($1.recordCount) } ?? 0
+        }
+
+        var free: [UInt32] = []
+        for slot in stride(from: slotCount, to: 0, by: -1) where !used.contains(slot - 1) { free.append(slot - 1) }
+        let writer = WriterContext(
+            superblock: superblock,
+            nextSegmentID: max(checkpoint.nextSegmentID, header.segmentID + 1),
+            nextWriteSequence: max(checkpoint.nextWriteSequence, scan.maxWriteSequence + 1),
+            freeSlots: free)
+        let shared = SharedState(
+            sealed: sealed, head: head, dead: checkpoint.dead, nextLSN: scan.expectedLSN, slotCount: slotCount,
+            counters: counters)
+        return Recovered(superblock: superblock, shared: shared, writer: writer)
+    }
+
+    /// Checks a sealed segment's header and maps its index, rebuilding the index when it is damaged.
+    static func openSealed(
+        file: any StorageFile, descriptor: SegmentDescriptor, fileID: UInt64, segmentBytes: UInt64, counters: inout LogCounters
+    ) throws(LogError) -> SealedSegment {
+        let base = slotOffset(descriptor.slot, segmentBytes)
+        var headerBytes = [UInt8](repeating: 0, count: Layout.segmentHeaderBytes)
+        _ = try headerBytes.withMutableBytes { buffer throws(LogError) in try file.read(into: buffer, at: base) }
+        let header = try headerBytes.withBytes { buffer throws(LogError) in try SegmentHeader.decode(buffer, offset: base) }
+        guard header.segmentID == descriptor.segmentID, header.salt == descriptor.salt, header.fileID == fileID else {
+            throw .corrupt("sealed segment: checkpoint expects segment \(descriptor.segmentID) in slot \(descriptor.slot), found segment \(header.segmentID)", at: base)
+        }
+        guard descriptor.blocksEnd <= descriptor.indexOffset, descriptor.indexOffset % UInt64(Layout.pageBytes) == 0,
+            descriptor.indexOffset + descriptor.indexBytes <= segmentBytes, descriptor.indexBytes >= UInt64(Layout.indexHeaderBytes)
+        else {
+            throw .corrupt("sealed segment \(descriptor.segmentID): index region \(descriptor.indexOffset)+\(descriptor.indexBytes) does not fit the slot", at: base)
+        }
+        let indexAt = base + descriptor.indexOffset
+        do throws(LogError) {
+            let region = try file.map(offset: indexAt, length: Int(descriptor.indexBytes))
+            let index = try IndexRegion(region: region, salt: descriptor.salt, segmentID: descriptor.segmentID, offset: indexAt)
+            guard index.blocksEnd == descriptor.blocksEnd else {
+                throw LogError.corrupt("index: blocks end \(index.blocksEnd) disagrees with the checkpoint (\(descriptor.blocksEnd))", at: indexAt)
+            }
+            return SealedSegment(descriptor: descriptor, index: index)
+        } catch where error.code == .corrupt {
+            // Indexes are derived data: rebuild from the blocks, which must all be sound.
+            let rebuilt = try SegmentScanner.buildIndex(file: file, descriptor: descriptor, segmentBytes: segmentBytes)
+            guard IndexRegion.byteCount(entries: rebuilt.entries.count, lsnEntries: rebuilt.lsnEntries.count) == Int(descriptor.indexBytes) else {
+                throw .corrupt("sealed segment \(descriptor.segmentID): rebuilt index has a different size than recorded; the segment's blocks disagree with its checkpoint", at: indexAt)
+            }
+            let bytes = IndexRegion.encode(
+                segmentID: descriptor.segmentID, salt: descriptor.salt, blocksEnd: descriptor.blocksEnd,
+                entries: rebuilt.entries, lsnEntries: rebuilt.lsnEntries)
+            try bytes.withBytes { buffer throws(LogError) in try file.write(buffer, at: indexAt) }
+            try file.sync()
+            counters.indexesRebuilt += 1
+            let region = try file.map(offset: indexAt, length: bytes.count)
+            let index = try IndexRegion(region: region, salt: descriptor.salt, segmentID: descriptor.segmentID, offset: indexAt)
+            return SealedSegment(descriptor: descriptor, index: index)
+        }
+    }
+}
+
+/// The scan of the head segment on open.
+struct HeadScan {
+    let headOffset: UInt64
+    let salt: UInt64
+    let segmentBytes: Int
+    let checkpointRelative: Int
+    var expectedLSN: UInt64
+    var maxWriteSequence: UInt64 = 0
+    var tornBytes: UInt64 = 0
+    /// Slot-relative bytes to overwrite with zeros: valid-looking blocks past the cut.
+    var zeroRange: Range<Int>? = nil
+
+    mutating func run(_ bytes: UnsafeRawBufferPointer, head: inout HeadState) throws(LogError) {
+        var position = Layout.segmentHeaderBytes
+        var lastGood: BlockHeader? = nil
+        var sawCheckpoint = false
+        while position + Layout.blockHeaderBytes <= segmentBytes {
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[position...])
+            let offset = headOffset + UInt64(position)
+            do throws(LogError) {
+                let header = try Block.validate(slice, salt: salt, offset: offset, payloadBytesMax: segmentBytes)
+                guard header.firstLSN == expectedLSN else {
+                    throw LogError.corrupt("block: expected first LSN \(expectedLSN), found \(header.firstLSN)", at: offset)
+                }
+                if header.kind == .records {
+                    let payload = try Block.payload(slice, header: header, offset: offset)
+                    let counts = try payload.withBytes { raw throws(LogError) in
+                        try SegmentScanner.streamCounts(raw, header: header, offset: offset)
+                    }
+                    head.add(block: header, at: UInt64(position), counts: counts)
+                    expectedLSN = header.lastLSN + 1
+                } else if position == checkpointRelative {
+                    sawCheckpoint = true
+                }
+                maxWriteSequence = max(maxWriteSequence, header.writeSequence)
+                lastGood = header
+                position += header.totalBytes
+            } catch {
+                try cut(at: position, bytes: bytes, lastGood: lastGood, reason: error)
+                break
+            }
+        }
+        head.blocksEnd = UInt64(position)
+        guard sawCheckpoint else {
+            throw .corrupt("head segment: the checkpoint block the superblock names was not reached by the scan", at: headOffset + UInt64(checkpointRelative))
+        }
+    }
+
+    /// Decides whether the bad block at `position` is a torn, unacknowledged tail (cut it) or damage
+    /// to acknowledged data (refuse to open).
+    mutating func cut(at position: Int, bytes: UnsafeRawBufferPointer, lastGood: BlockHeader?, reason: LogError) throws(LogError) {
+        let offset = headOffset + UInt64(position)
+        if position <= checkpointRelative {
+            throw .corrupt("block before the durable checkpoint is damaged: \(reason.message)", at: offset)
+        }
+        // The write the bad block belongs to: the one after the last good block's write when that
+        // block ended its write, else the same write.
+        let badWrite: UInt64
+        if let lastGood { badWrite = lastGood.flags.contains(.writeEnd) ? lastGood.writeSequence + 1 : lastGood.writeSequence } else { badWrite = 0 }
+        var farthest = position
+        var candidate = position + Layout.blockAlignment
+        while candidate + Layout.blockHeaderBytes <= segmentBytes {
+            if bytes.u32(candidate + 8) == Layout.blockMagic {
+                let slice = UnsafeRawBufferPointer(rebasing: bytes[candidate...])
+                if let later = try? Block.validate(slice, salt: salt, offset: headOffset + UInt64(candidate), payloadBytesMax: segmentBytes) {
+                    if later.writeSequence > badWrite, later.flags.contains(.afterSync) {
+                        throw .corrupt(
+                            "block is damaged (\(reason.message)) but the block at offset \(headOffset + UInt64(candidate)) was written after it was durable: acknowledged data is lost",
+                            at: offset)
+                    }
+                    maxWriteSequence = max(maxWriteSequence, later.writeSequence)
+                    farthest = max(farthest, candidate + later.totalBytes)
+                }
+            }
+            candidate += Layout.blockAlignment
+        }
+        if bytes.u32(position + 8) == Layout.blockMagic {
+            let claimed = Int(bytes.u32(position + 48)) + Layout.blockHeaderBytes
+            farthest = max(farthest, min(segmentBytes, position + claimed))
+        }
+        if farthest > position {
+            tornBytes = UInt64(farthest - position)
+            zeroRange = position..<farthest
+        }
+    }
+}

@@ -1,0 +1,45 @@
+/// State only the writer thread touches: the current superblock, allocation counters, free slots
+/// and reusable encoding buffers.
+final class WriterContext: @unchecked Sendable {
+    var superblock: Superblock
+    var nextSegmentID: UInt64
+    var nextWriteSequence: UInt64
+    var freeSlots: [UInt32]
+    /// Slots dropped from the segment table, reusable once no reader that started before is left.
+    var retired: [(slot: UInt32, epoch: UInt64)] = []
+    /// True when no write since the last successful sync is outstanding.
+    var isSynced = true
+    var lastSyncNanoseconds: UInt64 = monotonicNanoseconds()
+    var output: [UInt8] = []
+    var builder = BlockBuilder()
+    var blockCounts: [UInt64: UInt32] = [:]
+    var blockOrder: [UInt64] = []
+
+    init(superblock: Superblock, nextSegmentID: UInt64, nextWriteSequence: UInt64, freeSlots: [UInt32]) {
+        self.superblock = superblock
+        self.nextSegmentID = nextSegmentID
+        self.nextWriteSequence = nextWriteSequence
+        self.freeSlots = freeSlots
+    }
+
+    func takeWriteSequence() -> UInt64 {
+        defer { nextWriteSequence += 1 }
+        return nextWriteSequence
+    }
+
+    func takeSegmentID() -> UInt64 {
+        defer { nextSegmentID += 1 }
+        return nextSegmentID
+    }
+}
+
+/// What recovery hands the store.
+struct Recovered {
+    var superblock: Superblock
+    var shared: SharedState
+    var writer: WriterContext
+}
+
+extension LogStore {
+    func slotOffset(_ slot: UInt32) -> UInt64 { Layout.dataOffset + UInt64(slot) * segmentBytes }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+@testable import KeelLog
+
+/// A fresh temporary directory per test, removed afterwards.
+final class TemporaryDirectory {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "keel-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func file(_ name: String = "keel.db") -> String { path + "/" + name }
+}
+
+func record(_ stream: String, _ text: String) -> LogRecord {
+    LogRecord(stream: StreamKey(stream), payload: Array(text.utf8))
+}
+
+@Suite struct LogStoreTests {
+    @Test func appendsAreReadBackAfterReopen() throws {
+        let directory = TemporaryDirectory()
+        var options = LogOptions()
+        options.segmentBytes = 1 << 20
+        do {
+            let store = try LogStore.open(path: directory.file(), options: options)
+            let range = try store.appendBlocking([record("a", "one"), record("b", "two"), record("a", "three")])
+            #expect(range == LSN(1)...LSN(3))
+            #expect(try store.read(stream: StreamKey("a")).map(\.payload) == [Array("one".utf8), Array("three".utf8)])
+            try store.close()
+        }
+        let store = try LogStore.open(path: directory.file(), options: options)
+        let records = try store.read(stream: StreamKey("a"))
+        #expect(records.map(\.lsn) == [LSN(1), LSN(3)])
+        #expect(store.lastLSN == LSN(3))
+        try store.appendBlocking([record("a", "four")])
+        #expect(try store.read(stream: StreamKey("a")).count == 3)
+        try store.close()
+    }
+
+    @Test func manySegmentsSealAndReadAcrossThem() throws {
+        let directory = TemporaryDirectory()
+        var options = LogOptions()
+        options.segmentBytes = 1 << 20
+        options.compression = false
+        let store = try LogStore.open(path: directory.file(), options: options)
+        let payload = String(repeating: "x", count: 1000)
+        for batch in 0..<50 {
+            var records: [LogRecord] = []
+            for index in 0..<100 { records.append(record("s\(index % 7)", "\(batch)-\(index)-\(payload)")) }
+            try store.appendBlocking(records)
+        }
+        let stats = store.stats()
+        #expect(stats.sealedSegments.count >= 4)
+        let s3 = try store.read(stream: StreamKey("s3"))
+        #expect(s3.count == 50 * 14)
+        #expect(zip(s3, s3.dropFirst()).allSatisfy { $0.lsn < $1.lsn })
+        var scanned = 0
+        var previous = LSN(0)
+        try store.scan(from: LSN(1234)) { stored in
+            #expect(stored.lsn > previous)
+            previous = stored.lsn
+            scanned += 1
+            return true
+        }
+        #expect(scanned == 5000 - 1233)
+        try store.close()
+        let reopened = try LogStore.open(path: directory.file(), options: options)
+        #expect(try reopened.read(stream: StreamKey("s3")).map(\.payload) == s3.map(\.payload))
+        try reopened.close()
+    }
+}
