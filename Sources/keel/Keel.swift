@@ -1,7 +1,10 @@
 import ArgumentParser
-import KeelLog
 
 @main
 struct Keel: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keel", abstract: "Keel durable execution engine.")
+    static let configuration = CommandConfiguration(
+        commandName: "keel",
+        abstract: "Keel: durable execution in one binary and one data file.",
+        subcommands: [DemoCommand.self, LogCommand.self, BenchCommand.self]
+    )
 }
