@@ -37,6 +37,10 @@ let package = Package(
             name: "KeelLogTests",
             dependencies: ["KeelLog"]
         ),
+        .testTarget(
+            name: "KeelCLITests",
+            dependencies: ["KeelLog"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

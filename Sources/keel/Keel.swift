@@ -5,6 +5,6 @@ struct Keel: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel",
         abstract: "Keel: durable execution in one binary and one data file.",
-        subcommands: [DemoCommand.self, LogCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, LogCommand.self, BenchCommand.self, AppendChildCommand.self]
     )
 }
