@@ -126,8 +126,14 @@ public enum Block {
         case .none:
             return Array(stored)
         case .lz4:
-            var raw = [UInt8](repeating: 0, count: Int(header.rawBytes))
-            let ok = raw.withUnsafeMutableBytes { Codec.decompress(stored, into: $0) }
+            var ok = false
+            let raw = [UInt8](unsafeUninitializedCapacity: Int(header.rawBytes)) { buffer, initialized in
+                let output = UnsafeMutableRawBufferPointer(buffer)
+                ok = Codec.decompress(stored, into: output)
+                // A failed decompression may leave bytes unwritten; zero them so the array is initialized.
+                if !ok { output.initializeMemory(as: UInt8.self, repeating: 0) }
+                initialized = buffer.count
+            }
             guard ok else { throw .corrupt("block: LZ4 payload does not decompress to \(header.rawBytes) bytes", at: offset) }
             return raw
         }

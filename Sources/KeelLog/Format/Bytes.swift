@@ -82,3 +82,4 @@ extension Array where Element == UInt8 {
         return try outcome.get()
     }
 }
+

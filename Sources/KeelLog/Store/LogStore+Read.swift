@@ -69,9 +69,21 @@ extension LogStore {
         guard offset + UInt64(Layout.blockHeaderBytes) + UInt64(header.storedBytes) <= segmentBytes else {
             throw .corrupt("block: payload of \(header.storedBytes) bytes runs past its segment", at: absolute)
         }
-        var bytes = [UInt8](repeating: 0, count: Layout.blockHeaderBytes + Int(header.storedBytes))
-        let read = try bytes.withMutableBytes { buffer throws(LogError) in try file.read(into: buffer, at: absolute) }
-        guard read == bytes.count else { throw .corrupt("block: file ends inside a block", at: absolute) }
+        let total = Layout.blockHeaderBytes + Int(header.storedBytes)
+        var failure: LogError? = nil
+        var read = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            do throws(LogError) {
+                read = try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: absolute)
+            } catch {
+                failure = error
+            }
+            // Bytes past a short read are zeroed so the array is fully initialized.
+            if read < total { UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[read...]).initializeMemory(as: UInt8.self, repeating: 0) }
+            initialized = total
+        }
+        if let failure { throw failure }
+        guard read == total else { throw .corrupt("block: file ends inside a block", at: absolute) }
         let block = try bytes.withBytes { buffer throws(LogError) -> CachedBlock in
             let validated = try Block.validate(buffer, salt: salt, offset: absolute, payloadBytesMax: Int(segmentBytes))
             return CachedBlock(header: validated, payload: try Block.payload(buffer, header: validated, offset: absolute))

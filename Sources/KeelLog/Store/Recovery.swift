@@ -84,14 +84,14 @@ enum Recovery {
         guard superblock.headSlot < slotCount else {
             throw .corrupt("superblock names head slot \(superblock.headSlot) but the file holds \(slotCount) slots", at: UInt64(superblock.copyIndex * Layout.superblockBytes))
         }
-        // The head segment is read whole: it is scanned to rebuild its index.
+        // The head segment is mapped whole (no copy): it is scanned to rebuild its index.
         let headOffset = slotOffset(superblock.headSlot, segmentBytes)
-        var headBytes = [UInt8](repeating: 0, count: Int(segmentBytes))
-        let readCount = try headBytes.withMutableBytes { buffer throws(LogError) in try file.read(into: buffer, at: headOffset) }
-        guard readCount == Int(segmentBytes) else {
-            throw .corrupt("head segment: expected \(segmentBytes) bytes, file ends after \(readCount)", at: headOffset)
+        let headRegion = try file.map(offset: headOffset, length: Int(segmentBytes))
+        let headBytes = headRegion.bytes
+        guard headBytes.count == Int(segmentBytes) else {
+            throw .corrupt("head segment: expected \(segmentBytes) bytes, the mapping holds \(headBytes.count)", at: headOffset)
         }
-        let header = try headBytes.withBytes { buffer throws(LogError) in try SegmentHeader.decode(buffer, offset: headOffset) }
+        let header = try SegmentHeader.decode(headBytes, offset: headOffset)
         guard header.segmentID == superblock.headSegmentID, header.fileID == superblock.fileID, header.slot == superblock.headSlot else {
             throw .corrupt(
                 "head segment: superblock expects segment \(superblock.headSegmentID) of file \(hex(superblock.fileID)) in slot \(superblock.headSlot), found segment \(header.segmentID) of file \(hex(header.fileID)) in slot \(header.slot)",
@@ -103,8 +103,8 @@ enum Recovery {
             throw .corrupt("superblock: checkpoint offset \(superblock.checkpointOffset) is outside the head segment", at: UInt64(superblock.copyIndex * Layout.superblockBytes))
         }
         let checkpointRelative = Int(superblock.checkpointOffset - headOffset)
-        let (checkpointHeader, checkpoint) = try headBytes.withBytes { buffer throws(LogError) in
-            let slice = UnsafeRawBufferPointer(rebasing: buffer[checkpointRelative...])
+        let (checkpointHeader, checkpoint) = try { () throws(LogError) -> (BlockHeader, Checkpoint) in
+            let slice = UnsafeRawBufferPointer(rebasing: headBytes[checkpointRelative...])
             do throws(LogError) {
                 let blockHeader = try Block.validate(slice, salt: header.salt, offset: superblock.checkpointOffset, payloadBytesMax: Int(segmentBytes))
                 guard blockHeader.kind == .checkpoint else {
@@ -121,7 +121,7 @@ enum Recovery {
             } catch {
                 throw LogError.corrupt("the durable checkpoint is damaged: \(error.message)", at: superblock.checkpointOffset)
             }
-        }
+        }()
         _ = checkpointHeader
 
         var counters = LogCounters()
@@ -146,7 +146,8 @@ enum Recovery {
         var scan = HeadScan(
             headOffset: headOffset, salt: header.salt, segmentBytes: Int(segmentBytes),
             checkpointRelative: checkpointRelative, expectedLSN: header.firstLSN)
-        try headBytes.withBytes { buffer throws(LogError) in try scan.run(buffer, head: &head) }
+        try scan.run(headBytes, head: &head)
+        withExtendedLifetime(headRegion) {}
         if let zero = scan.zeroRange {
             let zeros = [UInt8](repeating: 0, count: zero.count)
             try zeros.withBytes { buffer throws(LogError) in try file.write(buffer, at: headOffset + UInt64(zero.lowerBound)) }
@@ -273,21 +274,39 @@ struct HeadScan {
         let badWrite: UInt64
         if let lastGood { badWrite = lastGood.flags.contains(.writeEnd) ? lastGood.writeSequence + 1 : lastGood.writeSequence } else { badWrite = 0 }
         var farthest = position
-        var candidate = position + Layout.blockAlignment
-        while candidate + Layout.blockHeaderBytes <= segmentBytes {
-            if bytes.u32(candidate + 8) == Layout.blockMagic {
-                let slice = UnsafeRawBufferPointer(rebasing: bytes[candidate...])
-                if let later = try? Block.validate(slice, salt: salt, offset: headOffset + UInt64(candidate), payloadBytesMax: segmentBytes) {
-                    if later.writeSequence > badWrite, later.flags.contains(.afterSync) {
-                        throw .corrupt(
-                            "block is damaged (\(reason.message)) but the block at offset \(headOffset + UInt64(candidate)) was written after it was durable: acknowledged data is lost",
-                            at: offset)
-                    }
-                    maxWriteSequence = max(maxWriteSequence, later.writeSequence)
-                    farthest = max(farthest, candidate + later.totalBytes)
-                }
+        // Blocks start 8-byte aligned, so a block's magic is the low half of an aligned 64-bit word:
+        // a tight word loop finds candidates quickly in the (usually zero) rest of the segment.
+        let words = bytes.count / 8
+        var wordIndex = (position + Layout.blockAlignment + 8) / 8
+        let magic = UInt64(Layout.blockMagic)
+        let magicLanes = SIMD16<UInt32>(repeating: Layout.blockMagic.littleEndian)
+        while true {
+            // 64 bytes at a time while no lane holds the magic, then word by word.
+            while wordIndex &+ 8 <= words {
+                let lanes = bytes.loadUnaligned(fromByteOffset: wordIndex &* 8, as: SIMD16<UInt32>.self)
+                if any(lanes .== magicLanes) { break }
+                wordIndex &+= 8
             }
-            candidate += Layout.blockAlignment
+            while wordIndex < words, bytes.loadUnaligned(fromByteOffset: wordIndex &* 8, as: UInt64.self).littleEndian & 0xFFFF_FFFF != magic {
+                wordIndex &+= 1
+                if wordIndex & 7 == 0 { break }
+            }
+            guard wordIndex < words else { break }
+            if bytes.loadUnaligned(fromByteOffset: wordIndex &* 8, as: UInt64.self).littleEndian & 0xFFFF_FFFF != magic { continue }
+            let magicAt = wordIndex * 8
+            wordIndex += 1
+            let candidate = magicAt - 8
+            guard candidate + Layout.blockHeaderBytes <= segmentBytes else { continue }
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[candidate...])
+            if let later = try? Block.validate(slice, salt: salt, offset: headOffset + UInt64(candidate), payloadBytesMax: segmentBytes) {
+                if later.writeSequence > badWrite, later.flags.contains(.afterSync) {
+                    throw .corrupt(
+                        "block is damaged (\(reason.message)) but the block at offset \(headOffset + UInt64(candidate)) was written after it was durable: acknowledged data is lost",
+                        at: offset)
+                }
+                maxWriteSequence = max(maxWriteSequence, later.writeSequence)
+                farthest = max(farthest, candidate + later.totalBytes)
+            }
         }
         if bytes.u32(position + 8) == Layout.blockMagic {
             let claimed = Int(bytes.u32(position + 48)) + Layout.blockHeaderBytes

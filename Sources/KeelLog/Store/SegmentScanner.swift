@@ -48,14 +48,31 @@ enum SegmentScanner {
     /// The number of records per stream (low identity) in a block, in first-seen order.
     static func streamCounts(_ raw: UnsafeRawBufferPointer, header: BlockHeader, offset: UInt64) throws(LogError) -> [(UInt64, UInt32)] {
         var counts: [UInt64: UInt32] = [:]
-        var order: [UInt64] = []
+        var order: [(UInt64, UInt32)] = []
+        // Consecutive records of one stream are the common case: compare with the previous key
+        // before hashing.
+        var previousKey = UnsafeRawBufferPointer(start: nil, count: 0)
+        var previousIndex = -1
         try Block.forEachRecord(raw, header: header, offset: offset) { _, key, _ in
+            if previousIndex >= 0, key.count == previousKey.count, memcmp(key.baseAddress!, previousKey.baseAddress!, key.count) == 0 {
+                order[previousIndex].1 += 1
+                return
+            }
             let stream = Codec.hash128(key).low
-            if let count = counts[stream] { counts[stream] = count + 1 } else {
-                counts[stream] = 1
-                order.append(stream)
+            previousKey = key
+            if let index = counts[stream] {
+                previousIndex = Int(index)
+                order[previousIndex].1 += 1
+            } else {
+                previousIndex = order.count
+                counts[stream] = UInt32(order.count)
+                order.append((stream, 1))
             }
         }
-        return order.map { ($0, counts[$0]!) }
+        return order
     }
 }
+
+#if canImport(Glibc)
+    import Glibc
+#endif
