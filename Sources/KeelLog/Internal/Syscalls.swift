@@ -128,6 +128,23 @@ enum Syscalls {
         _ = munmap(UnsafeMutableRawPointer(mutating: base), region.count)
     }
 
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return path.withCString { stat($0, &info) } == 0
+    }
+
+    /// Links `source` to `destination`; returns false when `destination` already exists.
+    static func link(_ source: String, _ destination: String) throws(LogError) -> Bool {
+        let result = source.withCString { from in destination.withCString { to in Glibc.link(from, to) } }
+        if result == 0 { return true }
+        if errno == EEXIST { return false }
+        throw fail("link", destination)
+    }
+
+    static func unlink(_ path: String) {
+        _ = path.withCString { Glibc.unlink($0) }
+    }
+
     /// A random 64-bit value from the system's cryptographic generator (segment salts, file ids).
     static func randomUInt64() -> UInt64 {
         var generator = SystemRandomNumberGenerator()

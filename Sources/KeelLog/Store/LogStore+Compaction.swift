@@ -10,6 +10,11 @@ extension LogStore {
                 if shared.dead.count >= options.deadStreamsMax {
                     return .failure(.limit("more than deadStreamsMax \(options.deadStreamsMax) dead streams await compaction"))
                 }
+                let checkpointBytes = Layout.checkpointHeaderBytes + shared.sealed.count * Layout.segmentDescriptorBytes
+                    + (shared.dead.count + 1) * Layout.deadEntryBytes
+                if checkpointBytes > checkpointBytesMax {
+                    return .failure(.limit("\(shared.dead.count) dead streams await compaction: the checkpoint would exceed a quarter segment (\(checkpointBytesMax) bytes)"))
+                }
                 var holders: UInt32 = 0
                 for segment in shared.sealed {
                     let count = segment.index.entries(for: identity.low).reduce(UInt64(0)) { $0 + UInt64($1.recordCount) }

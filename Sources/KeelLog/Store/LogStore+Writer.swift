@@ -47,8 +47,14 @@ extension LogStore {
 
     private func finishClose(_ completion: @Sendable (Result<Void, LogError>) -> Void) {
         var result: Result<Void, LogError> = .success(())
-        if currentFailure() == nil, !writer.isSynced {
-            do { try syncFile() } catch { result = .failure(error) }
+        if currentFailure() == nil {
+            // A clean close ends with a checkpoint: the next open then has nothing to write again.
+            let appendedSinceCheckpoint = state.withLock { $0.head.blocksEnd } > writer.checkpointEnd
+            do throws(LogError) {
+                if appendedSinceCheckpoint { try writeCheckpoint() } else if !writer.isSynced { try syncFile() }
+            } catch {
+                result = .failure(error)
+            }
         }
         // Mappings hold the open file (and with it the lock) until they are unmapped.
         state.withLock { shared in
@@ -93,6 +99,9 @@ extension LogStore {
     }
 
     func currentFailure() -> LogError? { state.withLock { $0.failure } }
+
+    /// The largest checkpoint payload: a quarter segment, so that it always fits a new head.
+    var checkpointBytesMax: Int { Int(segmentBytes) / 4 }
 
     /// Puts the store into the failed state: no further writes until it is reopened and recovered.
     func enterFailure(_ error: LogError) {
@@ -296,9 +305,16 @@ extension LogStore {
     }
 
     /// Encodes a checkpoint block for `checkpoint` under `salt`.
-    func checkpointBlock(_ checkpoint: Checkpoint, salt: UInt64, writeSequence: UInt64) -> [UInt8] {
+    ///
+    /// - Throws: `.limitExceeded` when the checkpoint would take more than a quarter segment.
+    func checkpointBlock(_ checkpoint: Checkpoint, salt: UInt64, writeSequence: UInt64) throws(LogError) -> [UInt8] {
+        let payload = checkpoint.encoded()
+        guard payload.count <= checkpointBytesMax else {
+            throw .limit(
+                "a checkpoint of \(checkpoint.segments.count) segments and \(checkpoint.dead.count) dead streams needs \(payload.count) bytes, more than a quarter segment (\(checkpointBytesMax)); use larger segments or compact")
+        }
         var builder = BlockBuilder()
-        builder.setCheckpoint(payload: checkpoint.encoded(), nextLSN: checkpoint.nextLSN)
+        builder.setCheckpoint(payload: payload, nextLSN: checkpoint.nextLSN)
         var bytes: [UInt8] = []
         _ = builder.finish(
             kind: .checkpoint, flags: writer.isSynced ? [.afterSync, .writeEnd] : [.writeEnd], writeSequence: writeSequence,
@@ -325,7 +341,7 @@ extension LogStore {
         let writeSequence = writer.takeWriteSequence()
         checkpoint.nextWriteSequence = writer.nextWriteSequence
         let head = state.withLock { $0.head }
-        let block = checkpointBlock(checkpoint, salt: head.salt, writeSequence: writeSequence)
+        let block = try checkpointBlock(checkpoint, salt: head.salt, writeSequence: writeSequence)
         if !headFits(bytes: block.count, records: 0, blocks: 0) {
             // Rolling the head writes a checkpoint into the new head.
             try sealAndRoll()
@@ -334,6 +350,7 @@ extension LogStore {
         let offset = slotOffset(head.slot) + head.blocksEnd
         try writeDurably(block, at: offset)
         state.withLock { $0.head.blocksEnd += UInt64(block.count) }
+        writer.checkpointEnd = head.blocksEnd + UInt64(block.count)
         try publishSuperblock(headSlot: head.slot, headSegmentID: head.segmentID, checkpointOffset: offset, checkpointLSN: checkpoint.nextLSN)
     }
 
@@ -391,16 +408,19 @@ extension LogStore {
                 recordCount: head.recordCount, deadRecordCount: head.deadRecordCount)
             sealedDescriptor = descriptor
         }
-        let slot = try allocateSlot()
+        // The checkpoint is built first: if it is over its limit nothing has been allocated yet.
         let segmentID = writer.takeSegmentID()
-        let header = SegmentHeader(slot: slot, segmentID: segmentID, salt: Syscalls.randomUInt64(), firstLSN: nextLSN, fileID: fileID, flags: 0)
+        let salt = Syscalls.randomUInt64()
         var checkpoint = currentCheckpoint()
         if let sealedDescriptor { checkpoint.segments.append(sealedDescriptor) }
         let writeSequence = writer.takeWriteSequence()
         checkpoint.nextSegmentID = writer.nextSegmentID
         checkpoint.nextWriteSequence = writer.nextWriteSequence
+        let checkpointBytes = try checkpointBlock(checkpoint, salt: salt, writeSequence: writeSequence)
+        let slot = try allocateSlot()
+        let header = SegmentHeader(slot: slot, segmentID: segmentID, salt: salt, firstLSN: nextLSN, fileID: fileID, flags: 0)
         var bytes = header.encoded()
-        bytes.append(contentsOf: checkpointBlock(checkpoint, salt: header.salt, writeSequence: writeSequence))
+        bytes.append(contentsOf: checkpointBytes)
         try writeDurably(bytes, at: slotOffset(slot))
         let checkpointOffset = slotOffset(slot) + UInt64(Layout.segmentHeaderBytes)
         var sealedSegment: SealedSegment? = nil
@@ -419,6 +439,7 @@ extension LogStore {
             }
             shared.head = HeadState(slot: slot, segmentID: segmentID, salt: header.salt, firstLSN: nextLSN, blocksEnd: UInt64(bytes.count))
         }
+        writer.checkpointEnd = UInt64(bytes.count)
         if sealedSegment == nil { retire([head.slot]) }
         if options.autoCompact, sealedSegment != nil { _ = try compactNow() }
     }

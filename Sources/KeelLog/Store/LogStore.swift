@@ -38,7 +38,20 @@ public final class LogStore: @unchecked Sendable {
     /// - Throws: `LogError`: `.locked` when another process has it open, `.notAKeelFile`, `.corrupt`
     ///   (naming the offset) when durable data is damaged, `.io` for system errors.
     public static func open(path: String, options: LogOptions = LogOptions()) throws(LogError) -> LogStore {
-        let file = try PosixFile(path: path, create: true)
+        if !Syscalls.exists(path) {
+            // The layout is made in a temporary file and linked into place, so a crash during
+            // creation never leaves a half-made data file at `path`.
+            let options = try options.validated()
+            let temporary = path + ".creating-" + String(Syscalls.randomUInt64(), radix: 16)
+            defer { Syscalls.unlink(temporary) }
+            let file = try PosixFile(path: temporary, create: true)
+            try Recovery.create(file: file, options: options)
+            file.close()
+            // When another process created `path` first, its file is the one to open.
+            _ = try Syscalls.link(temporary, path)
+            try Syscalls.syncDirectory(of: path)
+        }
+        let file = try PosixFile(path: path, create: false)
         return try open(file: file, options: options)
     }
 

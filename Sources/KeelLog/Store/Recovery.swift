@@ -38,13 +38,15 @@ enum Recovery {
         try file.sync()
     }
 
-    /// Reads both superblock copies and returns the valid one with the highest sequence.
-    static func chooseSuperblock(file: any StorageFile) throws(LogError) -> Superblock {
+    /// Reads both superblock copies and returns the valid one with the highest sequence;
+    /// `damagedCopies` counts the copies that were not valid.
+    static func chooseSuperblock(file: any StorageFile, damagedCopies: inout Int) throws(LogError) -> Superblock {
         var bytes = [UInt8](repeating: 0, count: Layout.superblockBytes * Layout.superblockCopies)
         let count = try bytes.withMutableBytes { buffer throws(LogError) in try file.read(into: buffer, at: 0) }
         var best: Superblock? = nil
         var problems: [String] = []
         var magicSeen = false
+        damagedCopies = 0
         for copy in 0..<Layout.superblockCopies {
             let start = copy * Layout.superblockBytes
             guard count >= start + Layout.superblockBytes else {
@@ -62,8 +64,14 @@ enum Recovery {
                 }
                 if best == nil || block.sequence > best!.sequence { best = block }
             } catch {
-                if error.code != .notAKeelFile || error.message.contains("version") { magicSeen = true }
+                if error.code == .notAKeelFile, bytes.withUnsafeBytes({ $0.u64(start) }) == Layout.superblockMagic {
+                    // A sound superblock of another format version: refuse rather than fall back to
+                    // the other copy and misread the file.
+                    throw error
+                }
+                if error.code != .notAKeelFile { magicSeen = true }
                 problems.append("copy \(copy): \(error.message)")
+                damagedCopies += 1
             }
         }
         if let best { return best }
@@ -74,7 +82,8 @@ enum Recovery {
     }
 
     static func recover(file: any StorageFile, options: LogOptions) throws(LogError) -> Recovered {
-        let superblock = try chooseSuperblock(file: file)
+        var damagedCopies = 0
+        let superblock = try chooseSuperblock(file: file, damagedCopies: &damagedCopies)
         let segmentBytes = superblock.segmentBytes
         let size = try file.size()
         guard size >= Layout.dataOffset + segmentBytes else {
@@ -122,7 +131,6 @@ enum Recovery {
                 throw LogError.corrupt("the durable checkpoint is damaged: \(error.message)", at: superblock.checkpointOffset)
             }
         }()
-        _ = checkpointHeader
 
         var counters = LogCounters()
         var used = Set<UInt32>([superblock.headSlot])
@@ -140,6 +148,10 @@ enum Recovery {
             sealed.append(segment)
         }
 
+        if damagedCopies > 0 {
+            try refuseRollback(file: file, superblock: superblock, used: used, slotCount: slotCount)
+        }
+
         var head = HeadState(
             slot: superblock.headSlot, segmentID: header.segmentID, salt: header.salt, firstLSN: header.firstLSN,
             blocksEnd: UInt64(Layout.segmentHeaderBytes))
@@ -148,11 +160,23 @@ enum Recovery {
             checkpointRelative: checkpointRelative, expectedLSN: header.firstLSN)
         try scan.run(headBytes, head: &head)
         withExtendedLifetime(headRegion) {}
+        // What recovery accepts must be durable before anything is built on it. Blocks written after
+        // the last checkpoint may exist only in the page cache (after a crash, or after a sync that
+        // failed and left its pages marked clean): write them again and sync. A clean close ends
+        // with a checkpoint, so then there is nothing to write.
+        let checkpointEnd = checkpointRelative + checkpointHeader.totalBytes
+        var needsSync = false
+        if Int(head.blocksEnd) > checkpointEnd {
+            let accepted = [UInt8](UnsafeRawBufferPointer(rebasing: headBytes[checkpointEnd..<Int(head.blocksEnd)]))
+            try accepted.withBytes { buffer throws(LogError) in try file.write(buffer, at: headOffset + UInt64(checkpointEnd)) }
+            needsSync = true
+        }
         if let zero = scan.zeroRange {
             let zeros = [UInt8](repeating: 0, count: zero.count)
             try zeros.withBytes { buffer throws(LogError) in try file.write(buffer, at: headOffset + UInt64(zero.lowerBound)) }
-            try file.sync()
+            needsSync = true
         }
+        if needsSync { try file.sync() }
         counters.tornTailBytes = scan.tornBytes
         for (identity, _) in checkpoint.dead {
             head.deadRecordCount += head.streams[identity.low]?.reduce(0) { $0 + UInt64($1.recordCount) } ?? 0
@@ -165,10 +189,46 @@ enum Recovery {
             nextSegmentID: max(checkpoint.nextSegmentID, header.segmentID + 1),
             nextWriteSequence: max(checkpoint.nextWriteSequence, scan.maxWriteSequence + 1),
             freeSlots: free)
+        writer.checkpointEnd = UInt64(checkpointEnd)
         let shared = SharedState(
             sealed: sealed, head: head, dead: checkpoint.dead, nextLSN: scan.expectedLSN, slotCount: slotCount,
             counters: counters)
         return Recovered(superblock: superblock, shared: shared, writer: writer)
+    }
+
+    /// When a superblock copy is damaged, the valid one may be older than the last one written. That
+    /// is harmless if the newer copy was torn while being written (a seal that never committed), but
+    /// not if it was durable and damaged later: then a newer head holds acknowledged records that the
+    /// older superblock does not know. A newer head is recognized by a sound segment header with a
+    /// higher segment id whose checkpoint is followed by a sound records block.
+    static func refuseRollback(file: any StorageFile, superblock: Superblock, used: Set<UInt32>, slotCount: UInt32) throws(LogError) {
+        let segmentBytes = superblock.segmentBytes
+        for slot in 0..<slotCount where !used.contains(slot) {
+            let base = slotOffset(slot, segmentBytes)
+            var headerBytes = [UInt8](repeating: 0, count: Layout.segmentHeaderBytes)
+            guard (try? headerBytes.withMutableBytes({ buffer throws(LogError) in try file.read(into: buffer, at: base) })) == Layout.segmentHeaderBytes,
+                let header = try? headerBytes.withBytes({ buffer throws(LogError) in try SegmentHeader.decode(buffer, offset: base) }),
+                header.fileID == superblock.fileID, header.segmentID > superblock.headSegmentID
+            else { continue }
+            // Read the checkpoint block at the start of that segment and the block after it.
+            let window = min(Int(segmentBytes) - Layout.segmentHeaderBytes, 4 << 20)
+            var bytes = [UInt8](repeating: 0, count: window)
+            let count = (try? bytes.withMutableBytes({ buffer throws(LogError) in try file.read(into: buffer, at: base + UInt64(Layout.segmentHeaderBytes)) })) ?? 0
+            let found: Bool = bytes.withUnsafeBytes { all in
+                let buffer = UnsafeRawBufferPointer(rebasing: all[0..<count])
+                guard let checkpoint = try? Block.validate(buffer, salt: header.salt, offset: 0, payloadBytesMax: Int(segmentBytes)),
+                    checkpoint.kind == .checkpoint, checkpoint.totalBytes < count
+                else { return false }
+                let next = UnsafeRawBufferPointer(rebasing: buffer[checkpoint.totalBytes...])
+                guard let records = try? Block.validate(next, salt: header.salt, offset: 0, payloadBytesMax: Int(segmentBytes)) else { return false }
+                return records.kind == .records
+            }
+            if found {
+                throw .corrupt(
+                    "the newest superblock copy is damaged and the remaining copy is older: segment \(header.segmentID) in slot \(slot) holds records appended after it; opening would lose them",
+                    at: base)
+            }
+        }
     }
 
     /// Checks a sealed segment's header and maps its index, rebuilding the index when it is damaged.
@@ -228,51 +288,72 @@ struct HeadScan {
 
     mutating func run(_ bytes: UnsafeRawBufferPointer, head: inout HeadState) throws(LogError) {
         var position = Layout.segmentHeaderBytes
-        var lastGood: BlockHeader? = nil
+        // Blocks of the write being read are held back until its last block (writeEnd) is seen:
+        // a write is acknowledged whole or not at all, so a torn write is cut whole.
+        var pending: [(header: BlockHeader, position: Int, counts: [(UInt64, UInt32)])] = []
+        var writeStart = position
+        var pendingLSN = expectedLSN
+        var lastComplete: BlockHeader? = nil
         var sawCheckpoint = false
+        var failure: LogError? = nil
         while position + Layout.blockHeaderBytes <= segmentBytes {
             let slice = UnsafeRawBufferPointer(rebasing: bytes[position...])
             let offset = headOffset + UInt64(position)
             do throws(LogError) {
                 let header = try Block.validate(slice, salt: salt, offset: offset, payloadBytesMax: segmentBytes)
-                guard header.firstLSN == expectedLSN else {
-                    throw LogError.corrupt("block: expected first LSN \(expectedLSN), found \(header.firstLSN)", at: offset)
+                guard header.firstLSN == pendingLSN else {
+                    throw LogError.corrupt("block: expected first LSN \(pendingLSN), found \(header.firstLSN)", at: offset)
                 }
+                if let first = pending.first, first.header.writeSequence != header.writeSequence {
+                    throw LogError.corrupt("block: write \(first.header.writeSequence) has no last block before write \(header.writeSequence) starts", at: offset)
+                }
+                var counts: [(UInt64, UInt32)] = []
                 if header.kind == .records {
                     let payload = try Block.payload(slice, header: header, offset: offset)
-                    let counts = try payload.withBytes { raw throws(LogError) in
+                    counts = try payload.withBytes { raw throws(LogError) in
                         try SegmentScanner.streamCounts(raw, header: header, offset: offset)
                     }
-                    head.add(block: header, at: UInt64(position), counts: counts)
-                    expectedLSN = header.lastLSN + 1
+                    pendingLSN = header.lastLSN + 1
                 } else if position == checkpointRelative {
                     sawCheckpoint = true
                 }
                 maxWriteSequence = max(maxWriteSequence, header.writeSequence)
-                lastGood = header
+                pending.append((header, position, counts))
                 position += header.totalBytes
+                if header.flags.contains(.writeEnd) {
+                    for block in pending where block.header.kind == .records {
+                        head.add(block: block.header, at: UInt64(block.position), counts: block.counts)
+                    }
+                    pending.removeAll(keepingCapacity: true)
+                    expectedLSN = pendingLSN
+                    lastComplete = header
+                    writeStart = position
+                }
             } catch {
-                try cut(at: position, bytes: bytes, lastGood: lastGood, reason: error)
+                failure = error
                 break
             }
         }
-        head.blocksEnd = UInt64(position)
-        guard sawCheckpoint else {
+        if failure != nil || !pending.isEmpty {
+            let reason = failure ?? LogError.corrupt("head segment: the last write has no last block before the segment ends", at: headOffset + UInt64(position))
+            try cut(writeStart: writeStart, badBlock: min(position, segmentBytes - Layout.blockHeaderBytes), bytes: bytes, lastComplete: lastComplete, reason: reason)
+        }
+        head.blocksEnd = UInt64(writeStart)
+        guard sawCheckpoint, writeStart > checkpointRelative else {
             throw .corrupt("head segment: the checkpoint block the superblock names was not reached by the scan", at: headOffset + UInt64(checkpointRelative))
         }
     }
 
-    /// Decides whether the bad block at `position` is a torn, unacknowledged tail (cut it) or damage
-    /// to acknowledged data (refuse to open).
-    mutating func cut(at position: Int, bytes: UnsafeRawBufferPointer, lastGood: BlockHeader?, reason: LogError) throws(LogError) {
+    /// Decides whether the damage at `badBlock`, inside the write starting at `writeStart`, is a
+    /// torn, unacknowledged write (cut it whole) or damage to acknowledged data (refuse to open).
+    mutating func cut(writeStart: Int, badBlock position: Int, bytes: UnsafeRawBufferPointer, lastComplete: BlockHeader?, reason: LogError) throws(LogError) {
         let offset = headOffset + UInt64(position)
-        if position <= checkpointRelative {
+        if writeStart <= checkpointRelative {
             throw .corrupt("block before the durable checkpoint is damaged: \(reason.message)", at: offset)
         }
-        // The write the bad block belongs to: the one after the last good block's write when that
-        // block ended its write, else the same write.
-        let badWrite: UInt64
-        if let lastGood { badWrite = lastGood.flags.contains(.writeEnd) ? lastGood.writeSequence + 1 : lastGood.writeSequence } else { badWrite = 0 }
+        // Every write after the last complete one is unacknowledged unless a later write proves
+        // otherwise: a later block written after a sync covering the damaged write.
+        let badWrite = lastComplete.map { $0.writeSequence + 1 } ?? 0
         var farthest = position
         // Blocks start 8-byte aligned, so a block's magic is the low half of an aligned 64-bit word:
         // a tight word loop finds candidates quickly in the (usually zero) rest of the segment.
@@ -312,9 +393,9 @@ struct HeadScan {
             let claimed = Int(bytes.u32(position + 48)) + Layout.blockHeaderBytes
             farthest = max(farthest, min(segmentBytes, position + claimed))
         }
-        if farthest > position {
-            tornBytes = UInt64(farthest - position)
-            zeroRange = position..<farthest
+        if farthest > writeStart {
+            tornBytes = UInt64(farthest - writeStart)
+            zeroRange = writeStart..<farthest
         }
     }
 }

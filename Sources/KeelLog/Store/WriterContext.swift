@@ -10,6 +10,8 @@ final class WriterContext: @unchecked Sendable {
     /// True when no write since the last successful sync is outstanding.
     var isSynced = true
     var lastSyncNanoseconds: UInt64 = monotonicNanoseconds()
+    /// Slot-relative end of the head's latest checkpoint block.
+    var checkpointEnd: UInt64 = 0
     var output: [UInt8] = []
     var builder = BlockBuilder()
     var blockCounts: [UInt64: UInt32] = [:]
