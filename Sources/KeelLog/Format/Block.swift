@@ -74,6 +74,13 @@ public struct BlockHeader: Sendable, Equatable {
             kind: kind, codec: codec, flags: flags, firstLSN: bytes.u64(16), lastLSN: bytes.u64(24),
             writeSequence: bytes.u64(32), recordCount: bytes.u32(40), rawBytes: bytes.u32(44),
             storedBytes: bytes.u32(48))
+        // LSNs and write sequences stay far below the top of their range, so that "one more" never
+        // overflows, even for a forged block whose checksum matches.
+        guard header.lastLSN < LogLimits.sequenceMax, header.firstLSN < LogLimits.sequenceMax,
+            header.writeSequence < LogLimits.sequenceMax
+        else {
+            throw .corrupt("block: LSN \(header.lastLSN) or write sequence \(header.writeSequence) is at or above 2^62", at: offset)
+        }
         switch kind {
         case .records:
             guard header.recordCount > 0, header.firstLSN > 0, header.lastLSN >= header.firstLSN,
@@ -153,6 +160,9 @@ public enum Block {
                 throw .corrupt("block: record \(index) header runs past the payload end", at: offset)
             }
             let delta = UInt64(raw.u32(position))
+            guard delta <= header.lastLSN - header.firstLSN else {
+                throw .corrupt("block: record \(index) LSN delta \(delta) is past the block's LSN range", at: offset)
+            }
             let keyBytes = Int(raw.u16(position + 4))
             let reserved = raw.u16(position + 6)
             let payloadBytes = Int(raw.u32(position + 8))
@@ -210,13 +220,12 @@ struct BlockBuilder {
         let delta = UInt32(lsn - firstLSN)
         lastLSN = lsn
         recordCount += 1
-        let start = raw.count
-        raw.append(contentsOf: repeatElement(0, count: Layout.recordHeaderBytes))
-        raw.withUnsafeMutableBytes { out in
-            out.put(delta, at: start)
-            out.put(UInt16(key.count), at: start + 4)
-            out.put(UInt16(0), at: start + 6)
-            out.put(UInt32(payload.count), at: start + 8)
+        withUnsafeTemporaryAllocation(byteCount: Layout.recordHeaderBytes, alignment: 8) { header in
+            header.put(delta, at: 0)
+            header.put(UInt16(key.count), at: 4)
+            header.put(UInt16(0), at: 6)
+            header.put(UInt32(payload.count), at: 8)
+            raw.append(contentsOf: UnsafeRawBufferPointer(header))
         }
         raw.append(contentsOf: key)
         raw.append(contentsOf: payload)
@@ -244,7 +253,7 @@ struct BlockBuilder {
             recordCount: recordCount, rawBytes: UInt32(raw.count), storedBytes: UInt32(storedCount))
         let start = output.count
         let total = header.totalBytes
-        output.append(contentsOf: repeatElement(0, count: total))
+        output.appendZeros(total)
         output.withUnsafeMutableBytes { all in
             let block = UnsafeMutableRawBufferPointer(rebasing: all[start..<start + total])
             header.write(into: block)
@@ -266,4 +275,10 @@ struct BlockBuilder {
         raw = payload
         firstLSN = nextLSN
     }
+}
+
+/// Numeric limits of the format.
+enum LogLimits {
+    /// LSNs, write sequences and segment ids stay below 2^62.
+    static let sequenceMax: UInt64 = 1 << 62
 }

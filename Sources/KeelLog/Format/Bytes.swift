@@ -27,7 +27,7 @@ struct ByteWriter {
     mutating func u64(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func append(_ other: UnsafeRawBufferPointer) { bytes.append(contentsOf: other) }
     mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
-    mutating func zeros(_ count: Int) { bytes.append(contentsOf: repeatElement(0, count: count)) }
+    mutating func zeros(_ count: Int) { bytes.appendZeros(count) }
     mutating func pad(to alignment: Int) {
         let remainder = bytes.count % alignment
         if remainder != 0 { zeros(alignment - remainder) }
@@ -83,3 +83,14 @@ extension Array where Element == UInt8 {
     }
 }
 
+
+extension Array where Element == UInt8 {
+    /// Appends `count` zero bytes with one fill (appending a repeated element goes byte by byte
+    /// in unoptimized builds).
+    mutating func appendZeros(_ count: Int) {
+        guard count > 0 else { return }
+        let start = self.count
+        reserveCapacity(start + count)
+        self += [UInt8](repeating: 0, count: count)
+    }
+}

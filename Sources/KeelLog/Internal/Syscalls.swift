@@ -103,6 +103,17 @@ enum Syscalls {
         }
     }
 
+    /// Takes a shared lock: readers that must not change the file can share it, but not with a store.
+    static func lockShared(_ fd: Int32, _ path: String) throws(LogError) {
+        while flock(fd, LOCK_SH | LOCK_NB) != 0 {
+            if errno == EINTR { continue }
+            if errno == EWOULDBLOCK {
+                throw LogError(.locked, "\(path) is in use by an open store; close it first")
+            }
+            throw fail("flock", path)
+        }
+    }
+
     /// Makes a directory entry durable (after creating a file in it).
     static func syncDirectory(of path: String) throws(LogError) {
         var directory = "."

@@ -27,6 +27,28 @@ public final class PosixFile: StorageFile, @unchecked Sendable {
         self.descriptor = fd
     }
 
+    /// Opens the existing file at `path` without creating it. With `readOnly`, the descriptor is
+    /// opened `O_RDONLY` and a shared lock is taken, so inspection tools can never change the file and
+    /// never read one that an open store is writing; otherwise this is `init(path:create: false)`.
+    ///
+    /// - Throws: `LogError` with code `.locked` when a store holds the file, `.io` otherwise (with
+    ///   `ENOENT` when the file is missing).
+    public init(path: String, readOnly: Bool) throws(LogError) {
+        self.path = path
+        let fd = try Syscalls.open(path, flags: readOnly ? O_RDONLY : O_RDWR, mode: 0)
+        do throws(LogError) {
+            if readOnly {
+                try Syscalls.lockShared(fd, path)
+            } else {
+                try Syscalls.lockExclusive(fd, path)
+            }
+        } catch {
+            Syscalls.close(fd)
+            throw error
+        }
+        self.descriptor = fd
+    }
+
     deinit { close() }
 
     /// Closes the descriptor, releasing the lock. Only the store's writer calls this, once.

@@ -342,8 +342,8 @@ public final class SimulatedFile: StorageFile {
             }
             // The visible image is never shorter than the durable one, so both grow to `size`.
             let target = Int(size)
-            file.visible.append(contentsOf: repeatElement(0, count: target - file.visible.count))
-            file.durable.append(contentsOf: repeatElement(0, count: target - file.durable.count))
+            file.visible.appendZeros(target - file.visible.count)
+            file.durable.appendZeros(target - file.durable.count)
         }
     }
 
@@ -472,7 +472,7 @@ private struct FileImage {
 /// Copies `bytes` into `image` at `offset`, growing `image` with zeros first when it is too short.
 private func place(_ bytes: ArraySlice<UInt8>, at offset: Int, into image: inout [UInt8]) {
     let end = offset + bytes.count
-    if image.count < end { image.append(contentsOf: repeatElement(0, count: end - image.count)) }
+    if image.count < end { image.appendZeros(end - image.count) }
     image.replaceSubrange(offset..<end, with: bytes)
 }
 

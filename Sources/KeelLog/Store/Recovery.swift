@@ -83,7 +83,7 @@ enum Recovery {
 
     static func recover(file: any StorageFile, options: LogOptions) throws(LogError) -> Recovered {
         var damagedCopies = 0
-        let superblock = try chooseSuperblock(file: file, damagedCopies: &damagedCopies)
+        var superblock = try chooseSuperblock(file: file, damagedCopies: &damagedCopies)
         let segmentBytes = superblock.segmentBytes
         let size = try file.size()
         guard size >= Layout.dataOffset + segmentBytes else {
@@ -93,10 +93,17 @@ enum Recovery {
         guard superblock.headSlot < slotCount else {
             throw .corrupt("superblock names head slot \(superblock.headSlot) but the file holds \(slotCount) slots", at: UInt64(superblock.copyIndex * Layout.superblockBytes))
         }
+        // With a copy damaged, the valid one may predate the last seal: look for a newer head.
+        var repairSuperblock = false
+        if damagedCopies > 0, let newer = try newerHead(file: file, superblock: superblock, slotCount: slotCount) {
+            superblock = newer
+            repairSuperblock = true
+        }
         // The head segment is mapped whole (no copy): it is scanned to rebuild its index.
         let headOffset = slotOffset(superblock.headSlot, segmentBytes)
         let headRegion = try file.map(offset: headOffset, length: Int(segmentBytes))
         let headBytes = headRegion.bytes
+        defer { withExtendedLifetime(headRegion) {} }
         guard headBytes.count == Int(segmentBytes) else {
             throw .corrupt("head segment: expected \(segmentBytes) bytes, the mapping holds \(headBytes.count)", at: headOffset)
         }
@@ -112,44 +119,14 @@ enum Recovery {
             throw .corrupt("superblock: checkpoint offset \(superblock.checkpointOffset) is outside the head segment", at: UInt64(superblock.copyIndex * Layout.superblockBytes))
         }
         let checkpointRelative = Int(superblock.checkpointOffset - headOffset)
-        let (checkpointHeader, checkpoint) = try { () throws(LogError) -> (BlockHeader, Checkpoint) in
-            let slice = UnsafeRawBufferPointer(rebasing: headBytes[checkpointRelative...])
-            do throws(LogError) {
-                let blockHeader = try Block.validate(slice, salt: header.salt, offset: superblock.checkpointOffset, payloadBytesMax: Int(segmentBytes))
-                guard blockHeader.kind == .checkpoint else {
-                    throw LogError.corrupt("checkpoint: the superblock points at a block of kind \(blockHeader.kind)", at: superblock.checkpointOffset)
-                }
-                let payload = try Block.payload(slice, header: blockHeader, offset: superblock.checkpointOffset)
-                let checkpoint = try payload.withBytes { bytes throws(LogError) in
-                    try Checkpoint.decode(bytes, offset: superblock.checkpointOffset)
-                }
-                guard checkpoint.nextLSN == blockHeader.firstLSN, checkpoint.nextLSN == superblock.checkpointLSN else {
-                    throw LogError.corrupt("checkpoint: next LSN \(checkpoint.nextLSN) disagrees with its block (\(blockHeader.firstLSN)) or the superblock (\(superblock.checkpointLSN))", at: superblock.checkpointOffset)
-                }
-                return (blockHeader, checkpoint)
-            } catch {
-                throw LogError.corrupt("the durable checkpoint is damaged: \(error.message)", at: superblock.checkpointOffset)
+        let named: (header: BlockHeader, checkpoint: Checkpoint)
+        do throws(LogError) {
+            named = try decodeCheckpoint(headBytes, at: checkpointRelative, salt: header.salt, headOffset: headOffset, segmentBytes: segmentBytes)
+            guard named.checkpoint.nextLSN == superblock.checkpointLSN else {
+                throw LogError.corrupt("checkpoint: next LSN \(named.checkpoint.nextLSN) disagrees with the superblock (\(superblock.checkpointLSN))", at: superblock.checkpointOffset)
             }
-        }()
-
-        var counters = LogCounters()
-        var used = Set<UInt32>([superblock.headSlot])
-        var sealed: [SealedSegment] = []
-        sealed.reserveCapacity(checkpoint.segments.count)
-        for descriptor in checkpoint.segments {
-            guard descriptor.slot < slotCount, !used.contains(descriptor.slot) else {
-                throw .corrupt("checkpoint: segment \(descriptor.segmentID) names slot \(descriptor.slot), which is outside the file or used twice", at: superblock.checkpointOffset)
-            }
-            used.insert(descriptor.slot)
-            guard descriptor.firstLSN >= 1, descriptor.lastLSN < header.firstLSN else {
-                throw .corrupt("checkpoint: segment \(descriptor.segmentID) LSNs \(descriptor.firstLSN)...\(descriptor.lastLSN) overlap the head (from \(header.firstLSN))", at: superblock.checkpointOffset)
-            }
-            let segment = try openSealed(file: file, descriptor: descriptor, fileID: superblock.fileID, segmentBytes: segmentBytes, counters: &counters)
-            sealed.append(segment)
-        }
-
-        if damagedCopies > 0 {
-            try refuseRollback(file: file, superblock: superblock, used: used, slotCount: slotCount)
+        } catch {
+            throw LogError.corrupt("the durable checkpoint is damaged: \(error.message)", at: superblock.checkpointOffset)
         }
 
         var head = HeadState(
@@ -159,16 +136,46 @@ enum Recovery {
             headOffset: headOffset, salt: header.salt, segmentBytes: Int(segmentBytes),
             checkpointRelative: checkpointRelative, expectedLSN: header.firstLSN)
         try scan.run(headBytes, head: &head)
-        withExtendedLifetime(headRegion) {}
+
+        // A later checkpoint block in the head was synced before its superblock was written; if that
+        // superblock write was torn or is damaged, the checkpoint still describes the newest state
+        // (a compaction or markDead that completed), so it is the one to use.
+        var checkpoint = named.checkpoint
+        var checkpointAt = checkpointRelative
+        if let latest = scan.latestCheckpoint, latest > checkpointRelative,
+            let later = try? decodeCheckpoint(headBytes, at: latest, salt: header.salt, headOffset: headOffset, segmentBytes: segmentBytes)
+        {
+            checkpoint = later.checkpoint
+            checkpointAt = latest
+            repairSuperblock = true
+        }
+
+        var counters = LogCounters()
+        var used = Set<UInt32>([superblock.headSlot])
+        var sealed: [SealedSegment] = []
+        sealed.reserveCapacity(checkpoint.segments.count)
+        let checkpointOffset = headOffset + UInt64(checkpointAt)
+        for descriptor in checkpoint.segments {
+            guard descriptor.slot < slotCount, !used.contains(descriptor.slot) else {
+                throw .corrupt("checkpoint: segment \(descriptor.segmentID) names slot \(descriptor.slot), which is outside the file or used twice", at: checkpointOffset)
+            }
+            used.insert(descriptor.slot)
+            guard descriptor.firstLSN >= 1, descriptor.lastLSN < header.firstLSN else {
+                throw .corrupt("checkpoint: segment \(descriptor.segmentID) LSNs \(descriptor.firstLSN)...\(descriptor.lastLSN) overlap the head (from \(header.firstLSN))", at: checkpointOffset)
+            }
+            let segment = try openSealed(file: file, descriptor: descriptor, fileID: superblock.fileID, segmentBytes: segmentBytes, counters: &counters)
+            sealed.append(segment)
+        }
+
         // What recovery accepts must be durable before anything is built on it. Blocks written after
-        // the last checkpoint may exist only in the page cache (after a crash, or after a sync that
-        // failed and left its pages marked clean): write them again and sync. A clean close ends
-        // with a checkpoint, so then there is nothing to write.
-        let checkpointEnd = checkpointRelative + checkpointHeader.totalBytes
+        // the durable checkpoint may exist only in the page cache (after a crash, or after a sync
+        // that failed and left its pages marked clean): write them again and sync. A clean close
+        // ends with a checkpoint, so then there is nothing to write.
+        let durableEnd = checkpointRelative + named.header.totalBytes
         var needsSync = false
-        if Int(head.blocksEnd) > checkpointEnd {
-            let accepted = [UInt8](UnsafeRawBufferPointer(rebasing: headBytes[checkpointEnd..<Int(head.blocksEnd)]))
-            try accepted.withBytes { buffer throws(LogError) in try file.write(buffer, at: headOffset + UInt64(checkpointEnd)) }
+        if Int(head.blocksEnd) > durableEnd {
+            let accepted = [UInt8](UnsafeRawBufferPointer(rebasing: headBytes[durableEnd..<Int(head.blocksEnd)]))
+            try accepted.withBytes { buffer throws(LogError) in try file.write(buffer, at: headOffset + UInt64(durableEnd)) }
             needsSync = true
         }
         if let zero = scan.zeroRange {
@@ -177,6 +184,17 @@ enum Recovery {
             needsSync = true
         }
         if needsSync { try file.sync() }
+        if repairSuperblock {
+            // Name the state recovery settled on, in the copy after the valid one (the damaged or
+            // torn one), so both copies are sound again.
+            superblock.sequence += 1
+            superblock.checkpointOffset = checkpointOffset
+            superblock.checkpointLSN = checkpoint.nextLSN
+            try superblock.encoded().withBytes { buffer throws(LogError) in
+                try file.write(buffer, at: UInt64(superblock.copyIndex * Layout.superblockBytes))
+            }
+            try file.sync()
+        }
         counters.tornTailBytes = scan.tornBytes
         for (identity, _) in checkpoint.dead {
             head.deadRecordCount += head.streams[identity.low]?.reduce(0) { $0 + UInt64($1.recordCount) } ?? 0
@@ -189,46 +207,72 @@ enum Recovery {
             nextSegmentID: max(checkpoint.nextSegmentID, header.segmentID + 1),
             nextWriteSequence: max(checkpoint.nextWriteSequence, scan.maxWriteSequence + 1),
             freeSlots: free)
-        writer.checkpointEnd = UInt64(checkpointEnd)
+        writer.checkpointEnd = UInt64(scan.latestCheckpointEnd ?? durableEnd)
         let shared = SharedState(
             sealed: sealed, head: head, dead: checkpoint.dead, nextLSN: scan.expectedLSN, slotCount: slotCount,
             counters: counters)
         return Recovered(superblock: superblock, shared: shared, writer: writer)
     }
 
+    /// Validates and decodes the checkpoint block at slot-relative `position` of the head.
+    static func decodeCheckpoint(
+        _ headBytes: UnsafeRawBufferPointer, at position: Int, salt: UInt64, headOffset: UInt64, segmentBytes: UInt64
+    ) throws(LogError) -> (header: BlockHeader, checkpoint: Checkpoint) {
+        let offset = headOffset + UInt64(position)
+        let slice = UnsafeRawBufferPointer(rebasing: headBytes[position...])
+        let blockHeader = try Block.validate(slice, salt: salt, offset: offset, payloadBytesMax: Int(segmentBytes))
+        guard blockHeader.kind == .checkpoint else {
+            throw LogError.corrupt("checkpoint: expected a checkpoint block, found a block of kind \(blockHeader.kind)", at: offset)
+        }
+        let payload = try Block.payload(slice, header: blockHeader, offset: offset)
+        let checkpoint = try payload.withBytes { bytes throws(LogError) in try Checkpoint.decode(bytes, offset: offset) }
+        guard checkpoint.nextLSN == blockHeader.firstLSN else {
+            throw LogError.corrupt("checkpoint: next LSN \(checkpoint.nextLSN) disagrees with its block (\(blockHeader.firstLSN))", at: offset)
+        }
+        return (blockHeader, checkpoint)
+    }
+
     /// When a superblock copy is damaged, the valid one may be older than the last one written. That
     /// is harmless if the newer copy was torn while being written (a seal that never committed), but
-    /// not if it was durable and damaged later: then a newer head holds acknowledged records that the
-    /// older superblock does not know. A newer head is recognized by a sound segment header with a
-    /// higher segment id whose checkpoint is followed by a sound records block.
-    static func refuseRollback(file: any StorageFile, superblock: Superblock, used: Set<UInt32>, slotCount: UInt32) throws(LogError) {
+    /// not if it was durable and damaged later: then a newer head holds acknowledged records the
+    /// older superblock does not name. Such a head is recognized by a sound segment header with a
+    /// higher segment id whose first block, a checkpoint, is followed by a sound records block
+    /// (appends only go to a head after its superblock is durable). Returns the superblock that
+    /// named it, rebuilt from the head's header and first checkpoint.
+    static func newerHead(file: any StorageFile, superblock: Superblock, slotCount: UInt32) throws(LogError) -> Superblock? {
         let segmentBytes = superblock.segmentBytes
-        for slot in 0..<slotCount where !used.contains(slot) {
+        var best: Superblock? = nil
+        for slot in 0..<slotCount where slot != superblock.headSlot {
             let base = slotOffset(slot, segmentBytes)
             var headerBytes = [UInt8](repeating: 0, count: Layout.segmentHeaderBytes)
             guard (try? headerBytes.withMutableBytes({ buffer throws(LogError) in try file.read(into: buffer, at: base) })) == Layout.segmentHeaderBytes,
                 let header = try? headerBytes.withBytes({ buffer throws(LogError) in try SegmentHeader.decode(buffer, offset: base) }),
-                header.fileID == superblock.fileID, header.segmentID > superblock.headSegmentID
+                header.fileID == superblock.fileID, header.segmentID > superblock.headSegmentID, header.slot == slot,
+                header.segmentID > best?.headSegmentID ?? 0
             else { continue }
-            // Read the checkpoint block at the start of that segment and the block after it.
             let window = min(Int(segmentBytes) - Layout.segmentHeaderBytes, 4 << 20)
             var bytes = [UInt8](repeating: 0, count: window)
             let count = (try? bytes.withMutableBytes({ buffer throws(LogError) in try file.read(into: buffer, at: base + UInt64(Layout.segmentHeaderBytes)) })) ?? 0
-            let found: Bool = bytes.withUnsafeBytes { all in
+            let checkpointLSN: UInt64? = bytes.withUnsafeBytes { all in
                 let buffer = UnsafeRawBufferPointer(rebasing: all[0..<count])
                 guard let checkpoint = try? Block.validate(buffer, salt: header.salt, offset: 0, payloadBytesMax: Int(segmentBytes)),
-                    checkpoint.kind == .checkpoint, checkpoint.totalBytes < count
-                else { return false }
+                    checkpoint.kind == .checkpoint, checkpoint.firstLSN == header.firstLSN, checkpoint.totalBytes < count
+                else { return nil }
                 let next = UnsafeRawBufferPointer(rebasing: buffer[checkpoint.totalBytes...])
-                guard let records = try? Block.validate(next, salt: header.salt, offset: 0, payloadBytesMax: Int(segmentBytes)) else { return false }
-                return records.kind == .records
+                guard let records = try? Block.validate(next, salt: header.salt, offset: 0, payloadBytesMax: Int(segmentBytes)),
+                    records.kind == .records, records.firstLSN == header.firstLSN
+                else { return nil }
+                return checkpoint.firstLSN
             }
-            if found {
-                throw .corrupt(
-                    "the newest superblock copy is damaged and the remaining copy is older: segment \(header.segmentID) in slot \(slot) holds records appended after it; opening would lose them",
-                    at: base)
-            }
+            guard let checkpointLSN else { continue }
+            var newer = superblock
+            newer.headSlot = slot
+            newer.headSegmentID = header.segmentID
+            newer.checkpointOffset = base + UInt64(Layout.segmentHeaderBytes)
+            newer.checkpointLSN = checkpointLSN
+            best = newer
         }
+        return best
     }
 
     /// Checks a sealed segment's header and maps its index, rebuilding the index when it is damaged.
@@ -285,6 +329,9 @@ struct HeadScan {
     var tornBytes: UInt64 = 0
     /// Slot-relative bytes to overwrite with zeros: valid-looking blocks past the cut.
     var zeroRange: Range<Int>? = nil
+    /// Slot-relative offset and end of the last complete checkpoint block at or after the named one.
+    var latestCheckpoint: Int? = nil
+    var latestCheckpointEnd: Int? = nil
 
     mutating func run(_ bytes: UnsafeRawBufferPointer, head: inout HeadState) throws(LogError) {
         var position = Layout.segmentHeaderBytes
@@ -321,8 +368,13 @@ struct HeadScan {
                 pending.append((header, position, counts))
                 position += header.totalBytes
                 if header.flags.contains(.writeEnd) {
-                    for block in pending where block.header.kind == .records {
-                        head.add(block: block.header, at: UInt64(block.position), counts: block.counts)
+                    for block in pending {
+                        if block.header.kind == .records {
+                            head.add(block: block.header, at: UInt64(block.position), counts: block.counts)
+                        } else if block.position >= checkpointRelative {
+                            latestCheckpoint = block.position
+                            latestCheckpointEnd = block.position + block.header.totalBytes
+                        }
                     }
                     pending.removeAll(keepingCapacity: true)
                     expectedLSN = pendingLSN
