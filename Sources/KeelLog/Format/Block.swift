@@ -194,76 +194,126 @@ public enum Block {
     }
 }
 
+/// A growable byte buffer on malloc'd memory: appends are a capacity check and a `memcpy`, with
+/// none of the per-call overhead of `Array` on the hot path of encoding records.
+final class RawBuffer {
+    private(set) var base: UnsafeMutableRawPointer
+    private(set) var capacity: Int
+    var count = 0
+
+    init(capacity: Int = 4096) {
+        self.capacity = max(capacity, 64)
+        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
+    }
+
+    deinit { base.deallocate() }
+
+    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    @inline(__always)
+    func reserve(_ additional: Int) {
+        if count + additional > capacity { grow(to: count + additional) }
+    }
+
+    private func grow(to needed: Int) {
+        var newCapacity = capacity
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        newBase.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    func append(_ source: UnsafeRawBufferPointer) {
+        guard let from = source.baseAddress, source.count > 0 else { return }
+        reserve(source.count)
+        (base + count).copyMemory(from: from, byteCount: source.count)
+        count += source.count
+    }
+}
+
 /// Builds one block at a time into a reusable buffer: records are added raw, then sealed into
 /// header + (compressed) payload with its checksum.
 struct BlockBuilder {
-    private(set) var raw: [UInt8] = []
+    private let storage = RawBuffer(capacity: 64 << 10)
     private(set) var recordCount: UInt32 = 0
     private(set) var firstLSN: UInt64 = 0
     private(set) var lastLSN: UInt64 = 0
-    private var compressed: [UInt8] = []
 
     var isEmpty: Bool { recordCount == 0 }
-    var rawBytes: Int { raw.count }
+    var rawBytes: Int { storage.count }
+    /// The uncompressed payload built so far.
+    var raw: [UInt8] { Array(storage.bytes) }
 
     mutating func reset() {
-        raw.removeAll(keepingCapacity: true)
+        storage.count = 0
         recordCount = 0
         firstLSN = 0
         lastLSN = 0
     }
 
     /// Appends one record; LSNs must increase.
+    @inline(__always)
     mutating func add(lsn: UInt64, key: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) {
         if recordCount == 0 { firstLSN = lsn }
         precondition(recordCount == 0 || lsn > lastLSN, "block records must have increasing LSNs")
         let delta = UInt32(lsn - firstLSN)
         lastLSN = lsn
         recordCount += 1
-        withUnsafeTemporaryAllocation(byteCount: Layout.recordHeaderBytes, alignment: 8) { header in
-            header.put(delta, at: 0)
-            header.put(UInt16(key.count), at: 4)
-            header.put(UInt16(0), at: 6)
-            header.put(UInt32(payload.count), at: 8)
-            raw.append(contentsOf: UnsafeRawBufferPointer(header))
+        let size = Layout.recordHeaderBytes + key.count + payload.count
+        storage.reserve(size)
+        let at = storage.base + storage.count
+        at.storeBytes(of: delta.littleEndian, toByteOffset: 0, as: UInt32.self)
+        at.storeBytes(of: UInt16(key.count).littleEndian, toByteOffset: 4, as: UInt16.self)
+        at.storeBytes(of: UInt16(0), toByteOffset: 6, as: UInt16.self)
+        at.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 8, as: UInt32.self)
+        if let keyBase = key.baseAddress { (at + Layout.recordHeaderBytes).copyMemory(from: keyBase, byteCount: key.count) }
+        if let payloadBase = payload.baseAddress {
+            (at + Layout.recordHeaderBytes + key.count).copyMemory(from: payloadBase, byteCount: payload.count)
         }
-        raw.append(contentsOf: key)
-        raw.append(contentsOf: payload)
+        storage.count += size
     }
 
     /// Encodes the block (header, payload, padding) onto the end of `output`; returns its header.
+    /// The payload is compressed straight into `output` and kept there when that saves at least an
+    /// eighth (otherwise reads would pay for nothing); else the raw payload is copied instead.
     mutating func finish(
         kind: BlockKind, flags: BlockFlags, writeSequence: UInt64, salt: UInt64, compress: Bool,
         into output: inout [UInt8]
     ) -> BlockHeader {
-        var codec = BlockCodec.none
-        var storedCount = raw.count
-        if compress, raw.count >= 64, let bound = Codec.compressBound(raw.count) {
-            if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
-            let size = raw.withUnsafeBytes { source in compressed.withUnsafeMutableBytes { Codec.compress(source, into: $0) } }
-            // Keep compression only when it saves at least an eighth: otherwise reads pay for nothing.
-            if let size, size < raw.count - raw.count / 8 {
-                codec = .lz4
-                storedCount = size
+        let rawCount = storage.count
+        let source = storage.bytes
+        let start = output.count
+        let bound = compress && rawCount >= 64 ? (Codec.compressBound(rawCount) ?? 0) : 0
+        let room = Int(Layout.alignUp(UInt64(Layout.blockHeaderBytes + max(bound, rawCount)), UInt64(Layout.blockAlignment)))
+        output.appendZeros(room)
+        var header = BlockHeader(
+            kind: kind, codec: .none, flags: flags, firstLSN: firstLSN,
+            lastLSN: kind == .records ? lastLSN : firstLSN &- 1, writeSequence: writeSequence,
+            recordCount: recordCount, rawBytes: UInt32(rawCount), storedBytes: UInt32(rawCount))
+        output.withUnsafeMutableBytes { all in
+            let payloadArea = UnsafeMutableRawBufferPointer(rebasing: all[(start + Layout.blockHeaderBytes)...])
+            if bound > 0, let size = Codec.compress(source, into: UnsafeMutableRawBufferPointer(rebasing: payloadArea[0..<bound])),
+                size < rawCount - rawCount / 8
+            {
+                header.codec = .lz4
+                header.storedBytes = UInt32(size)
+            } else if rawCount > 0 {
+                payloadArea.baseAddress!.copyMemory(from: source.baseAddress!, byteCount: rawCount)
             }
         }
-        let header = BlockHeader(
-            kind: kind, codec: codec, flags: flags, firstLSN: kind == .records ? firstLSN : firstLSN,
-            lastLSN: kind == .records ? lastLSN : firstLSN &- 1, writeSequence: writeSequence,
-            recordCount: recordCount, rawBytes: UInt32(raw.count), storedBytes: UInt32(storedCount))
-        let start = output.count
         let total = header.totalBytes
-        output.appendZeros(total)
+        // Drop the unused room (and zero the padding after the payload, which compression may have
+        // written into).
+        output.removeLast(room - total)
         output.withUnsafeMutableBytes { all in
             let block = UnsafeMutableRawBufferPointer(rebasing: all[start..<start + total])
+            let payloadEnd = Layout.blockHeaderBytes + Int(header.storedBytes)
+            for index in payloadEnd..<total { block[index] = 0 }
             header.write(into: block)
-            let payloadArea = UnsafeMutableRawBufferPointer(rebasing: block[Layout.blockHeaderBytes..<Layout.blockHeaderBytes + storedCount])
-            if codec == .lz4 {
-                compressed.withUnsafeBytes { payloadArea.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<storedCount])) }
-            } else {
-                raw.withUnsafeBytes { payloadArea.copyMemory(from: $0) }
-            }
-            let sum = Codec.checksum(UnsafeRawBufferPointer(rebasing: block[8..<Layout.blockHeaderBytes + storedCount]), seed: salt)
+            let sum = Codec.checksum(UnsafeRawBufferPointer(rebasing: block[8..<payloadEnd]), seed: salt)
             block.put(sum, at: 0)
         }
         return header
@@ -272,7 +322,7 @@ struct BlockBuilder {
     /// Sets the payload of a checkpoint block (which has no records).
     mutating func setCheckpoint(payload: [UInt8], nextLSN: UInt64) {
         reset()
-        raw = payload
+        payload.withUnsafeBytes { storage.append($0) }
         firstLSN = nextLSN
     }
 }

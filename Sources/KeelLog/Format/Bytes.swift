@@ -94,3 +94,18 @@ extension Array where Element == UInt8 {
         self += [UInt8](repeating: 0, count: count)
     }
 }
+
+/// Whether two byte ranges hold the same bytes (`memcmp`).
+@inline(__always)
+func bytesEqual(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    guard lhs.count > 0 else { return true }
+    if lhs.baseAddress == rhs.baseAddress { return true }
+    return memcmp(lhs.baseAddress!, rhs.baseAddress!, lhs.count) == 0
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif

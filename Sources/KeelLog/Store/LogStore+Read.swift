@@ -47,7 +47,7 @@ extension LogStore {
         try block.payload.withBytes { raw throws(LogError) in
             try wanted.withBytes { wantedBytes throws(LogError) in
                 try Block.forEachRecord(raw, header: block.header, offset: offset) { lsn, key, payload in
-                    guard lsn >= start, key.count == wantedBytes.count, memcmp(key.baseAddress!, wantedBytes.baseAddress!, key.count) == 0 else { return }
+                    guard lsn >= start, bytesEqual(key, wantedBytes) else { return }
                     result.append(StoredRecord(lsn: LSN(lsn), stream: stream, payload: Array(payload)))
                 }
             }
@@ -165,7 +165,3 @@ extension LogStore {
         }
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#endif

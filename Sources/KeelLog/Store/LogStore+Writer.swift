@@ -220,11 +220,15 @@ extension LogStore {
         output.removeAll(keepingCapacity: true)
         var builder = writer.builder
         builder.reset()
-        var counts = writer.blockCounts
+        // Per block: the streams in first-seen order with their record counts, and where each is.
         var order = writer.blockOrder
+        var positions = writer.blockPositions
+        order.removeAll(keepingCapacity: true)
+        positions.removeAll(keepingCapacity: true)
         var blocks: [(header: BlockHeader, offset: UInt64, counts: [(UInt64, UInt32)])] = []
         var isFirstBlock = true
         let compress = options.compression
+        let blockRawBytesMax = options.blockRawBytesMax
 
         func finishBlock(isLast: Bool) {
             var flags: BlockFlags = []
@@ -232,45 +236,57 @@ extension LogStore {
             if isLast { flags.insert(.writeEnd) }
             let offset = head.blocksEnd + UInt64(output.count)
             let header = builder.finish(kind: .records, flags: flags, writeSequence: writeSequence, salt: salt, compress: compress, into: &output)
-            blocks.append((header, offset, order.map { ($0, counts[$0]!) }))
+            blocks.append((header, offset, order))
             builder.reset()
-            counts.removeAll(keepingCapacity: true)
             order.removeAll(keepingCapacity: true)
+            positions.removeAll(keepingCapacity: true)
             isFirstBlock = false
         }
 
         var lsn = firstLSN
         var ranges: [ClosedRange<LSN>] = []
         ranges.reserveCapacity(commits.count)
-        var previousKey: [UInt8]? = nil
+        // Consecutive records of one stream are the common case: the previous key is compared
+        // before hashing, and its block entry is bumped directly.
+        var previousKey = UnsafeRawBufferPointer(start: nil, count: 0)
         var previousStream: UInt64 = 0
-        for (commitIndex, commit) in commits.enumerated() {
+        var previousPosition = -1
+        let lastCommit = commits.count - 1
+        for commitIndex in commits.indices {
+            let records = commits[commitIndex].records
             let start = lsn
-            for (recordIndex, record) in commit.records.enumerated() {
-                let key = record.stream.bytes
-                let stream: UInt64
-                if let previousKey, previousKey == key { stream = previousStream } else {
-                    stream = key.withUnsafeBytes { Codec.hash128($0).low }
+            let lastRecord = records.count - 1
+            for recordIndex in records.indices {
+                let record = records[recordIndex]
+                record.stream.bytes.withUnsafeBytes { key in
+                    record.payload.withUnsafeBytes { payload in builder.add(lsn: lsn, key: key, payload: payload) }
+                    if previousPosition >= 0, bytesEqual(key, previousKey) {
+                        order[previousPosition].1 += 1
+                        return
+                    }
                     previousKey = key
-                    previousStream = stream
-                }
-                key.withUnsafeBytes { keyBytes in
-                    record.payload.withUnsafeBytes { payloadBytes in builder.add(lsn: lsn, key: keyBytes, payload: payloadBytes) }
-                }
-                if let count = counts[stream] { counts[stream] = count + 1 } else {
-                    counts[stream] = 1
-                    order.append(stream)
+                    previousStream = Codec.hash128(key).low
+                    if let position = positions[previousStream] {
+                        previousPosition = position
+                        order[position].1 += 1
+                    } else {
+                        previousPosition = order.count
+                        positions[previousStream] = order.count
+                        order.append((previousStream, 1))
+                    }
                 }
                 lsn += 1
-                let isLastRecord = commitIndex == commits.count - 1 && recordIndex == commit.records.count - 1
-                if builder.rawBytes >= options.blockRawBytesMax, !isLastRecord { finishBlock(isLast: false) }
+                if builder.rawBytes >= blockRawBytesMax, !(commitIndex == lastCommit && recordIndex == lastRecord) {
+                    finishBlock(isLast: false)
+                    previousPosition = -1
+                }
             }
             ranges.append(LSN(start)...LSN(lsn - 1))
         }
         finishBlock(isLast: true)
         writer.builder = builder
-        writer.blockCounts = counts
         writer.blockOrder = order
+        writer.blockPositions = positions
         precondition(output.count <= bound, "a write exceeded its computed bound")
 
         let base = slotOffset(head.slot) + head.blocksEnd

@@ -54,7 +54,7 @@ enum SegmentScanner {
         var previousKey = UnsafeRawBufferPointer(start: nil, count: 0)
         var previousIndex = -1
         try Block.forEachRecord(raw, header: header, offset: offset) { _, key, _ in
-            if previousIndex >= 0, key.count == previousKey.count, memcmp(key.baseAddress!, previousKey.baseAddress!, key.count) == 0 {
+            if previousIndex >= 0, bytesEqual(key, previousKey) {
                 order[previousIndex].1 += 1
                 return
             }
@@ -72,7 +72,3 @@ enum SegmentScanner {
         return order
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#endif

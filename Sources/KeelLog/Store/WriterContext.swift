@@ -14,8 +14,8 @@ final class WriterContext: @unchecked Sendable {
     var checkpointEnd: UInt64 = 0
     var output: [UInt8] = []
     var builder = BlockBuilder()
-    var blockCounts: [UInt64: UInt32] = [:]
-    var blockOrder: [UInt64] = []
+    var blockOrder: [(UInt64, UInt32)] = []
+    var blockPositions: [UInt64: Int] = [:]
 
     init(superblock: Superblock, nextSegmentID: UInt64, nextWriteSequence: UInt64, freeSlots: [UInt32]) {
         self.superblock = superblock
