@@ -216,13 +216,18 @@ extension LogStore {
         let (head, firstLSN) = state.withLock { ($0.head, $0.nextLSN) }
         let writeSequence = writer.takeWriteSequence()
         let salt = head.salt
-        var output = writer.output
+        // The reusable buffers are moved out of the writer context (not copied), so that mutating
+        // them does not copy their storage; they are moved back after the write.
+        var output: [UInt8] = []
+        swap(&output, &writer.output)
         output.removeAll(keepingCapacity: true)
         var builder = writer.builder
         builder.reset()
         // Per block: the streams in first-seen order with their record counts, and where each is.
-        var order = writer.blockOrder
-        var positions = writer.blockPositions
+        var order: [(UInt64, UInt32)] = []
+        var positions: [UInt64: Int] = [:]
+        swap(&order, &writer.blockOrder)
+        swap(&positions, &writer.blockPositions)
         order.removeAll(keepingCapacity: true)
         positions.removeAll(keepingCapacity: true)
         var blocks: [(header: BlockHeader, offset: UInt64, counts: [(UInt64, UInt32)])] = []
