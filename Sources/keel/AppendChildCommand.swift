@@ -65,7 +65,8 @@ enum CrashWorkload {
         let count = id % 5 + 1
         return (0..<count).map { index in
             let stream = StreamKey("wf-\(id % 37)/run-1")
-            var text = "{\"commit\":\(id),\"index\":\(index),\"type\":\"ActivityTaskCompleted\",\"attempt\":1,\"result\":\""
+            var text =
+                "{\"commit\":\(id),\"index\":\(index),\"type\":\"ActivityTaskCompleted\",\"attempt\":1,\"result\":\""
             text += String(repeating: "r\(id % 11)", count: 20 + id % 40)
             text += "\"}"
             return LogRecord(stream: stream, payload: Array(text.utf8))

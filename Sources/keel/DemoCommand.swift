@@ -38,7 +38,9 @@ struct DemoCommand: ParsableCommand {
         say("1. A writer process appends each workflow's events durably (fsync before each acknowledgement).")
         let killAfter = total / 2
         let first = try runWriter(dataFile: dataFile, killAfter: killAfter)
-        say("   The writer acknowledged \(first.acknowledged) events; the demo killed it with SIGKILL (pid \(first.pid)),")
+        say(
+            "   The writer acknowledged \(first.acknowledged) events; the demo killed it with SIGKILL (pid \(first.pid)),"
+        )
         say("   as a power cut, an OOM kill or a crash would, in the middle of its work.")
         say("")
         say("2. A fresh process opens the same file. Recovery reads the superblock, the checkpoint and the")
@@ -46,11 +48,15 @@ struct DemoCommand: ParsableCommand {
         do {
             let store = try LogStore.open(path: dataFile)
             let stats = store.stats()
-            say("   Recovered in one open: last LSN \(stats.lastLSN), \(stats.counters.tornTailBytes) torn bytes cut, \(stats.sealedSegments.count) sealed segment(s).")
+            say(
+                "   Recovered in one open: last LSN \(stats.lastLSN), \(stats.counters.tornTailBytes) torn bytes cut, \(stats.sealedSegments.count) sealed segment(s)."
+            )
             var missing = 0
             for workflow in DemoWorkflows.all {
                 let history = try store.read(stream: StreamKey(workflow.id))
-                say("   \(workflow.id): \(history.count) of \(workflow.events.count) events recorded; next: \(history.count < workflow.events.count ? workflow.events[history.count] : "nothing, complete")")
+                say(
+                    "   \(workflow.id): \(history.count) of \(workflow.events.count) events recorded; next: \(history.count < workflow.events.count ? workflow.events[history.count] : "nothing, complete")"
+                )
             }
             var present = Set<UInt64>()
             try store.scan(from: LSN(1)) { record in
@@ -71,7 +77,9 @@ struct DemoCommand: ParsableCommand {
             let history = try store.read(stream: StreamKey(workflow.id))
             say("History of \(workflow.id) (\(history.count) events):")
             for record in history {
-                say("   \(String(format: "%5d", Int(record.lsn.rawValue)))  \(String(decoding: record.payload, as: UTF8.self))")
+                say(
+                    "   \(String(format: "%5d", Int(record.lsn.rawValue)))  \(String(decoding: record.payload, as: UTF8.self))"
+                )
             }
             let complete = history.map { String(decoding: $0.payload, as: UTF8.self) } == workflow.events
             say("   \(complete ? "complete: every event exactly once, in order" : "INCOMPLETE")")
@@ -80,7 +88,9 @@ struct DemoCommand: ParsableCommand {
         try store.close()
         say("")
         say("Data file: \(stats.fileBytes) bytes, \(stats.totalRecords) records, last LSN \(stats.lastLSN).")
-        if keep || path != nil { say("Inspect it with: keel log verify \(dataFile)  and  keel log dump \(dataFile) --records") }
+        if keep || path != nil {
+            say("Inspect it with: keel log verify \(dataFile)  and  keel log dump \(dataFile) --records")
+        }
     }
 
     struct WriterRun {
@@ -161,7 +171,9 @@ enum DemoWriter {
             progressed = false
             for (index, workflow) in DemoWorkflows.all.enumerated() where next[index] < workflow.events.count {
                 let event = workflow.events[next[index]]
-                let range = try store.appendBlocking([LogRecord(stream: StreamKey(workflow.id), payload: Array(event.utf8))])
+                let range = try store.appendBlocking([
+                    LogRecord(stream: StreamKey(workflow.id), payload: Array(event.utf8))
+                ])
                 emit("ack \(range.lowerBound.rawValue)")
                 next[index] += 1
                 progressed = true

@@ -31,7 +31,9 @@ import Testing
                 let line = pending[pending.startIndex..<newline]
                 pending = String(pending[pending.index(after: newline)...])
                 let fields = line.split(separator: " ")
-                if fields.first == "ack", fields.count == 4, let id = Int(fields[1]), let low = UInt64(fields[2]), let high = UInt64(fields[3]) {
+                if fields.first == "ack", fields.count == 4, let id = Int(fields[1]), let low = UInt64(fields[2]),
+                    let high = UInt64(fields[3])
+                {
                     acks[id] = Ack(first: low, last: high)
                 }
             }
@@ -41,7 +43,9 @@ import Testing
             }
         }
         process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal, "the child should have been killed, it exited with \(process.terminationStatus)")
+        #expect(
+            process.terminationReason == .uncaughtSignal,
+            "the child should have been killed, it exited with \(process.terminationStatus)")
         return acks
     }
 
@@ -50,7 +54,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/keel.db"
-        let seed = UInt64(ProcessInfo.processInfo.environment["KEEL_KILL_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
+        let seed =
+            UInt64(ProcessInfo.processInfo.environment["KEEL_KILL_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
         let rounds = Int(ProcessInfo.processInfo.environment["KEEL_KILL_ROUNDS"] ?? "") ?? 8
         print("process crash test: seed \(seed), \(rounds) kills (KEEL_KILL_SEED=\(seed) reproduces the kill points)")
         var random = seed
@@ -65,14 +70,20 @@ import Testing
             nextFirst = (acknowledged.keys.max() ?? 0) + 100
 
             // Reopen as a new process would, and compare with what the child reported.
-            let store = try LogStore.open(path: path, options: { var o = LogOptions(); o.segmentBytes = 1 << 20; return o }())
+            let store = try LogStore.open(
+                path: path,
+                options: {
+                    var o = LogOptions(); o.segmentBytes = 1 << 20; return o
+                }())
             var found: [Int: [UInt64]] = [:]
             var previous: UInt64 = 0
             try store.scan(from: LSN(1)) { record in
                 #expect(record.lsn.rawValue == previous + 1, "round \(round): LSN \(record.lsn) follows \(previous)")
                 previous = record.lsn.rawValue
                 let text = String(decoding: record.payload.prefix(40), as: UTF8.self)
-                if let range = text.range(of: "\"commit\":"), let id = Int(text[range.upperBound...].prefix { $0.isNumber }) {
+                if let range = text.range(of: "\"commit\":"),
+                    let id = Int(text[range.upperBound...].prefix { $0.isNumber })
+                {
                     found[id, default: []].append(record.lsn.rawValue)
                 } else {
                     Issue.record("round \(round): unexpected payload at LSN \(record.lsn)")
@@ -81,10 +92,14 @@ import Testing
             }
             for (id, ack) in acknowledged {
                 let lsns = found[id] ?? []
-                #expect(lsns == Array(ack.first...ack.last), "round \(round): acknowledged commit \(id) expected at \(ack.first)...\(ack.last), found \(lsns)")
+                #expect(
+                    lsns == Array(ack.first...ack.last),
+                    "round \(round): acknowledged commit \(id) expected at \(ack.first)...\(ack.last), found \(lsns)")
             }
             for (id, lsns) in found {
-                #expect(lsns.count == id % 5 + 1, "round \(round): commit \(id) is half visible: \(lsns.count) of \(id % 5 + 1) records")
+                #expect(
+                    lsns.count == id % 5 + 1,
+                    "round \(round): commit \(id) is half visible: \(lsns.count) of \(id % 5 + 1) records")
             }
             // Commits that survived unacknowledged are durable from now on.
             for (id, lsns) in found where acknowledged[id] == nil {

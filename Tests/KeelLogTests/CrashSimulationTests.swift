@@ -46,7 +46,8 @@ import Testing
     static func tag(_ payload: [UInt8]) -> (commit: Int, index: Int, count: Int)? {
         let text = String(decoding: payload.prefix(64), as: UTF8.self)
         let fields = text.split(separator: " ").prefix(3).map { $0.split(separator: "=").last.map(String.init) ?? "" }
-        guard fields.count == 3, let commit = Int(fields[0]), let index = Int(fields[1]), let count = Int(fields[2]) else { return nil }
+        guard fields.count == 3, let commit = Int(fields[0]), let index = Int(fields[1]), let count = Int(fields[2])
+        else { return nil }
         return (commit, index, count)
     }
 
@@ -77,7 +78,10 @@ import Testing
                 let isLastRound = round == rounds - 1
                 if isLastRound {
                     // Crash while the last commits may be anywhere between queued and synced.
-                    disk.crash(.random(tearUnit: workload.random.next(upTo: 2) == 0 ? 512 : 4096, garble: workload.random.next(upTo: 2) == 0))
+                    disk.crash(
+                        .random(
+                            tearUnit: workload.random.next(upTo: 2) == 0 ? 512 : 4096,
+                            garble: workload.random.next(upTo: 2) == 0))
                 }
                 group.wait()
                 if isLastRound { break }
@@ -108,7 +112,9 @@ import Testing
     }
 
     /// Checks the invariants against the model, then folds commits found on disk into it.
-    func check(_ store: LogStore, _ workload: inout Workload, seed: UInt64, crash: Int, durability: LogOptions.Durability) throws {
+    func check(
+        _ store: LogStore, _ workload: inout Workload, seed: UInt64, crash: Int, durability: LogOptions.Durability
+    ) throws {
         var found: [Int: [(LSN, LogRecord)]] = [:]
         var previous = LSN(0)
         var lsnsSeen = 0
@@ -120,16 +126,22 @@ import Testing
                 Issue.record("seed \(seed): a record with an unknown payload at LSN \(stored.lsn)")
                 return true
             }
-            found[tag.commit, default: []].append((stored.lsn, LogRecord(stream: stored.stream, payload: stored.payload)))
+            found[tag.commit, default: []].append(
+                (stored.lsn, LogRecord(stream: stored.stream, payload: stored.payload)))
             return true
         }
         if durability == .fsync {
             for (id, commit) in workload.acknowledged {
                 let live = commit.records.enumerated().filter { !workload.dead.contains($0.element.stream) }
                 let onDisk = found[id] ?? []
-                #expect(onDisk.count == live.count, "seed \(seed) crash \(crash): acknowledged commit \(id) has \(onDisk.count) of \(live.count) live records")
+                #expect(
+                    onDisk.count == live.count,
+                    "seed \(seed) crash \(crash): acknowledged commit \(id) has \(onDisk.count) of \(live.count) live records"
+                )
                 for ((lsn, record), (index, expected)) in zip(onDisk, live) {
-                    #expect(lsn == LSN(commit.range.lowerBound.rawValue + UInt64(index)), "seed \(seed): commit \(id) record \(index) moved")
+                    #expect(
+                        lsn == LSN(commit.range.lowerBound.rawValue + UInt64(index)),
+                        "seed \(seed): commit \(id) record \(index) moved")
                     #expect(record == expected, "seed \(seed): commit \(id) record \(index) differs")
                 }
             }
@@ -138,17 +150,23 @@ import Testing
         for (id, records) in workload.unknown {
             let live = records.filter { !workload.dead.contains($0.stream) }
             let onDisk = found[id]?.count ?? 0
-            #expect(onDisk == 0 || onDisk == live.count, "seed \(seed) crash \(crash): commit \(id) is half visible (\(onDisk) of \(live.count))")
+            #expect(
+                onDisk == 0 || onDisk == live.count,
+                "seed \(seed) crash \(crash): commit \(id) is half visible (\(onDisk) of \(live.count))")
         }
         // Each commit's records have consecutive LSNs; with no dead streams all LSNs are contiguous.
         for (id, records) in found {
             let lsns = records.map(\.0.rawValue)
             if workload.dead.isEmpty {
-                #expect(zip(lsns, lsns.dropFirst()).allSatisfy { $1 == $0 + 1 }, "seed \(seed): commit \(id) LSNs not contiguous")
+                #expect(
+                    zip(lsns, lsns.dropFirst()).allSatisfy { $1 == $0 + 1 },
+                    "seed \(seed): commit \(id) LSNs not contiguous")
             }
         }
         if workload.dead.isEmpty {
-            #expect(UInt64(lsnsSeen) == store.lastLSN.rawValue, "seed \(seed) crash \(crash): \(lsnsSeen) records for last LSN \(store.lastLSN)")
+            #expect(
+                UInt64(lsnsSeen) == store.lastLSN.rawValue,
+                "seed \(seed) crash \(crash): \(lsnsSeen) records for last LSN \(store.lastLSN)")
         }
         // Reads by stream agree with the scan.
         for stream in workload.streams {
@@ -162,7 +180,8 @@ import Testing
         }
         // What is on disk now is acknowledged from here on; what is not is gone for good.
         for (id, records) in workload.unknown {
-            if let onDisk = found[id], let first = onDisk.first?.0, onDisk.count == records.filter({ !workload.dead.contains($0.stream) }).count,
+            if let onDisk = found[id], let first = onDisk.first?.0,
+                onDisk.count == records.filter({ !workload.dead.contains($0.stream) }).count,
                 workload.dead.isEmpty
             {
                 workload.acknowledged[id] = (first...LSN(first.rawValue + UInt64(records.count - 1)), records)
@@ -178,7 +197,8 @@ import Testing
     static var seedCount: Int { Int(ProcessInfo.processInfo.environment["KEEL_CRASH_SEEDS"] ?? "") ?? 24 }
 
     @Test func acknowledgedRecordsSurviveRandomCrashes() throws {
-        let base = UInt64(ProcessInfo.processInfo.environment["KEEL_CRASH_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
+        let base =
+            UInt64(ProcessInfo.processInfo.environment["KEEL_CRASH_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
         print("crash simulation: base seed \(base), \(Self.seedCount) seeds (KEEL_CRASH_SEED=\(base) reproduces)")
         for offset in 0..<UInt64(Self.seedCount) {
             try runSeed(base &+ offset, durability: .fsync, crashes: 4)
@@ -186,7 +206,9 @@ import Testing
     }
 
     @Test func relaxedDurabilityRecoversAPrefixAfterCrashes() throws {
-        let base = (UInt64(ProcessInfo.processInfo.environment["KEEL_CRASH_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)) &+ 1_000_003
+        let base =
+            (UInt64(ProcessInfo.processInfo.environment["KEEL_CRASH_SEED"] ?? "")
+                ?? UInt64(Date().timeIntervalSince1970)) &+ 1_000_003
         print("relaxed crash simulation: base seed \(base)")
         for offset in 0..<UInt64(max(4, Self.seedCount / 4)) {
             try runSeed(base &+ offset, durability: .relaxed(syncIntervalMilliseconds: 2), crashes: 3)

@@ -23,7 +23,8 @@ import Testing
 
     @Test(arguments: [true, false])
     func randomOperationsMatchTheModel(compression: Bool) throws {
-        let seed = UInt64(ProcessInfo.processInfo.environment["KEEL_MODEL_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
+        let seed =
+            UInt64(ProcessInfo.processInfo.environment["KEEL_MODEL_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
         print("model test: seed \(seed), compression \(compression)")
         var random = SplitMix(seed: seed)
         let directory = TemporaryDirectory()
@@ -54,12 +55,18 @@ import Testing
                 let expected = model.live.filter { $0.stream == stream }
                 let actual = try store.read(stream: stream)
                 #expect(actual.map(\.lsn.rawValue) == expected.map(\.lsn), "seed \(seed) step \(step): read \(stream)")
-                #expect(actual.map(\.payload) == expected.map(\.payload), "seed \(seed) step \(step): payloads of \(stream)")
+                #expect(
+                    actual.map(\.payload) == expected.map(\.payload), "seed \(seed) step \(step): payloads of \(stream)"
+                )
             case 78..<84:
                 let from = random.next(upTo: UInt64(model.records.count + 2)) + 1
                 var actual: [UInt64] = []
-                try store.scan(from: LSN(from)) { actual.append($0.lsn.rawValue); return true }
-                #expect(actual == model.live.filter { $0.lsn >= from }.map(\.lsn), "seed \(seed) step \(step): scan from \(from)")
+                try store.scan(from: LSN(from)) {
+                    actual.append($0.lsn.rawValue); return true
+                }
+                #expect(
+                    actual == model.live.filter { $0.lsn >= from }.map(\.lsn),
+                    "seed \(seed) step \(step): scan from \(from)")
             case 84..<89:
                 try store.close()
                 store = try LogStore.open(path: directory.file(), options: options)
@@ -76,7 +83,9 @@ import Testing
             }
         }
         var all: [UInt64] = []
-        try store.scan(from: LSN(1)) { all.append($0.lsn.rawValue); return true }
+        try store.scan(from: LSN(1)) {
+            all.append($0.lsn.rawValue); return true
+        }
         #expect(all == model.live.map(\.lsn), "seed \(seed): final scan")
         try store.close()
     }
@@ -93,7 +102,9 @@ import Testing
         // Each round writes ~2 MiB across 20 streams and kills the streams of two rounds ago.
         for round in 0..<30 {
             for commit in 0..<22 {
-                let batch = (0..<100).map { index in LogRecord(stream: StreamKey("r\(round)-s\((commit * 100 + index) % 20)"), payload: payload) }
+                let batch = (0..<100).map { index in
+                    LogRecord(stream: StreamKey("r\(round)-s\((commit * 100 + index) % 20)"), payload: payload)
+                }
                 try store.appendBlocking(batch)
             }
             if round >= 2 {
@@ -107,7 +118,9 @@ import Testing
         // Live data is at most three rounds (~6.5 MiB): the file must not keep growing with the total
         // written (~65 MiB).
         #expect(maxSize < 16 << 20, "file grew to \(maxSize) bytes: \(sizes)")
-        #expect(sizes.suffix(10).max()! <= sizes.dropLast(10).suffix(10).max()! + UInt64(2 << 20), "file keeps growing: \(sizes)")
+        #expect(
+            sizes.suffix(10).max()! <= sizes.dropLast(10).suffix(10).max()! + UInt64(2 << 20),
+            "file keeps growing: \(sizes)")
         #expect(stats.counters.segmentsCompacted > 0)
         #expect(stats.counters.slotsFreed > 0)
         // Everything live is still readable after all that reclamation.
@@ -135,7 +148,9 @@ import Testing
     @Test func oversizedRecordKeyAndCommitAreRefusedWithNamedLimits() throws {
         let (directory, store) = try open()
         _ = directory
-        #expect(throws: LogError.self) { try store.appendBlocking([LogRecord(stream: StreamKey("a"), payload: [UInt8](repeating: 0, count: 1001))]) }
+        #expect(throws: LogError.self) {
+            try store.appendBlocking([LogRecord(stream: StreamKey("a"), payload: [UInt8](repeating: 0, count: 1001))])
+        }
         do {
             try store.appendBlocking([LogRecord(stream: StreamKey(String(repeating: "k", count: 17)), payload: [])])
             Issue.record("an oversized key was accepted")

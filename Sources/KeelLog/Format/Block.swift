@@ -55,7 +55,8 @@ public struct BlockHeader: Sendable, Equatable {
     /// The checksum is checked by `Block.validate`.
     public static func decode(_ bytes: UnsafeRawBufferPointer, offset: UInt64) throws(LogError) -> BlockHeader {
         guard bytes.count >= Layout.blockHeaderBytes else {
-            throw .corrupt("block: expected a \(Layout.blockHeaderBytes)-byte header, found \(bytes.count) bytes", at: offset)
+            throw .corrupt(
+                "block: expected a \(Layout.blockHeaderBytes)-byte header, found \(bytes.count) bytes", at: offset)
         }
         guard bytes.u32(8) == Layout.blockMagic else {
             throw .corrupt("block: expected magic KBLK, found \(hex(UInt64(bytes.u32(8))))", at: offset)
@@ -79,7 +80,9 @@ public struct BlockHeader: Sendable, Equatable {
         guard header.lastLSN < LogLimits.sequenceMax, header.firstLSN < LogLimits.sequenceMax,
             header.writeSequence < LogLimits.sequenceMax
         else {
-            throw .corrupt("block: LSN \(header.lastLSN) or write sequence \(header.writeSequence) is at or above 2^62", at: offset)
+            throw .corrupt(
+                "block: LSN \(header.lastLSN) or write sequence \(header.writeSequence) is at or above 2^62", at: offset
+            )
         }
         switch kind {
         case .records:
@@ -88,7 +91,8 @@ public struct BlockHeader: Sendable, Equatable {
                 header.lastLSN - header.firstLSN <= UInt64(UInt32.max)
             else {
                 throw .corrupt(
-                    "block: LSN range \(header.firstLSN)...\(header.lastLSN) cannot hold \(header.recordCount) records", at: offset)
+                    "block: LSN range \(header.firstLSN)...\(header.lastLSN) cannot hold \(header.recordCount) records",
+                    at: offset)
             }
         case .checkpoint:
             guard header.recordCount == 0, header.lastLSN &+ 1 == header.firstLSN else {
@@ -96,7 +100,9 @@ public struct BlockHeader: Sendable, Equatable {
             }
         }
         if codec == .none, header.rawBytes != header.storedBytes {
-            throw .corrupt("block: uncompressed block with raw size \(header.rawBytes) != stored size \(header.storedBytes)", at: offset)
+            throw .corrupt(
+                "block: uncompressed block with raw size \(header.rawBytes) != stored size \(header.storedBytes)",
+                at: offset)
         }
         return header
     }
@@ -112,7 +118,9 @@ public enum Block {
     {
         let header = try BlockHeader.decode(bytes, offset: offset)
         guard Int(header.storedBytes) <= payloadBytesMax, Int(header.rawBytes) <= payloadBytesMax else {
-            throw .corrupt("block: payload of \(header.storedBytes) stored / \(header.rawBytes) raw bytes exceeds the limit \(payloadBytesMax)", at: offset)
+            throw .corrupt(
+                "block: payload of \(header.storedBytes) stored / \(header.rawBytes) raw bytes exceeds the limit \(payloadBytesMax)",
+                at: offset)
         }
         let end = Layout.blockHeaderBytes + Int(header.storedBytes)
         guard end <= bytes.count else {
@@ -127,8 +135,11 @@ public enum Block {
     }
 
     /// Returns the uncompressed payload of a validated block.
-    public static func payload(_ bytes: UnsafeRawBufferPointer, header: BlockHeader, offset: UInt64) throws(LogError) -> [UInt8] {
-        let stored = UnsafeRawBufferPointer(rebasing: bytes[Layout.blockHeaderBytes..<Layout.blockHeaderBytes + Int(header.storedBytes)])
+    public static func payload(_ bytes: UnsafeRawBufferPointer, header: BlockHeader, offset: UInt64) throws(LogError)
+        -> [UInt8]
+    {
+        let stored = UnsafeRawBufferPointer(
+            rebasing: bytes[Layout.blockHeaderBytes..<Layout.blockHeaderBytes + Int(header.storedBytes)])
         switch header.codec {
         case .none:
             return Array(stored)
@@ -141,7 +152,9 @@ public enum Block {
                 if !ok { output.initializeMemory(as: UInt8.self, repeating: 0) }
                 initialized = buffer.count
             }
-            guard ok else { throw .corrupt("block: LZ4 payload does not decompress to \(header.rawBytes) bytes", at: offset) }
+            guard ok else {
+                throw .corrupt("block: LZ4 payload does not decompress to \(header.rawBytes) bytes", at: offset)
+            }
             return raw
         }
     }
@@ -170,10 +183,13 @@ public enum Block {
             guard reserved == 0, keyBytes > 0, raw.count - position >= keyBytes,
                 raw.count - position - keyBytes >= payloadBytes
             else {
-                throw .corrupt("block: record \(index) (key \(keyBytes) bytes, payload \(payloadBytes) bytes) does not fit the payload", at: offset)
+                throw .corrupt(
+                    "block: record \(index) (key \(keyBytes) bytes, payload \(payloadBytes) bytes) does not fit the payload",
+                    at: offset)
             }
             if let previous, delta <= previous {
-                throw .corrupt("block: record \(index) LSN delta \(delta) does not increase (previous \(previous))", at: offset)
+                throw .corrupt(
+                    "block: record \(index) LSN delta \(delta) does not increase (previous \(previous))", at: offset)
             }
             if index == 0, delta != 0 {
                 throw .corrupt("block: first record LSN delta is \(delta), expected 0", at: offset)
@@ -189,7 +205,9 @@ public enum Block {
             throw .corrupt("block: \(raw.count - position) bytes left after \(header.recordCount) records", at: offset)
         }
         guard header.firstLSN + (previous ?? 0) == header.lastLSN else {
-            throw .corrupt("block: last record has LSN \(header.firstLSN + (previous ?? 0)), header says \(header.lastLSN)", at: offset)
+            throw .corrupt(
+                "block: last record has LSN \(header.firstLSN + (previous ?? 0)), header says \(header.lastLSN)",
+                at: offset)
         }
     }
 }
@@ -269,7 +287,9 @@ struct BlockBuilder {
         at.storeBytes(of: UInt16(key.count).littleEndian, toByteOffset: 4, as: UInt16.self)
         at.storeBytes(of: UInt16(0), toByteOffset: 6, as: UInt16.self)
         at.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 8, as: UInt32.self)
-        if let keyBase = key.baseAddress { (at + Layout.recordHeaderBytes).copyMemory(from: keyBase, byteCount: key.count) }
+        if let keyBase = key.baseAddress {
+            (at + Layout.recordHeaderBytes).copyMemory(from: keyBase, byteCount: key.count)
+        }
         if let payloadBase = payload.baseAddress {
             (at + Layout.recordHeaderBytes + key.count).copyMemory(from: payloadBase, byteCount: payload.count)
         }
@@ -287,7 +307,8 @@ struct BlockBuilder {
         let source = storage.bytes
         let start = output.count
         let bound = compress && rawCount >= 64 ? (Codec.compressBound(rawCount) ?? 0) : 0
-        let room = Int(Layout.alignUp(UInt64(Layout.blockHeaderBytes + max(bound, rawCount)), UInt64(Layout.blockAlignment)))
+        let room = Int(
+            Layout.alignUp(UInt64(Layout.blockHeaderBytes + max(bound, rawCount)), UInt64(Layout.blockAlignment)))
         output.appendZeros(room)
         var header = BlockHeader(
             kind: kind, codec: .none, flags: flags, firstLSN: firstLSN,
@@ -295,7 +316,9 @@ struct BlockBuilder {
             recordCount: recordCount, rawBytes: UInt32(rawCount), storedBytes: UInt32(rawCount))
         output.withUnsafeMutableBytes { all in
             let payloadArea = UnsafeMutableRawBufferPointer(rebasing: all[(start + Layout.blockHeaderBytes)...])
-            if bound > 0, let size = Codec.compress(source, into: UnsafeMutableRawBufferPointer(rebasing: payloadArea[0..<bound])),
+            if bound > 0,
+                let size = Codec.compress(
+                    source, into: UnsafeMutableRawBufferPointer(rebasing: payloadArea[0..<bound])),
                 size < rawCount - rawCount / 8
             {
                 header.codec = .lz4

@@ -1,16 +1,28 @@
 /// Little-endian loads and stores on raw buffers, bounds-checked by the caller's sizes.
 extension UnsafeRawBufferPointer {
     @inline(__always) func u8(_ at: Int) -> UInt8 { load(fromByteOffset: at, as: UInt8.self) }
-    @inline(__always) func u16(_ at: Int) -> UInt16 { UInt16(littleEndian: loadUnaligned(fromByteOffset: at, as: UInt16.self)) }
-    @inline(__always) func u32(_ at: Int) -> UInt32 { UInt32(littleEndian: loadUnaligned(fromByteOffset: at, as: UInt32.self)) }
-    @inline(__always) func u64(_ at: Int) -> UInt64 { UInt64(littleEndian: loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+    @inline(__always) func u16(_ at: Int) -> UInt16 {
+        UInt16(littleEndian: loadUnaligned(fromByteOffset: at, as: UInt16.self))
+    }
+    @inline(__always) func u32(_ at: Int) -> UInt32 {
+        UInt32(littleEndian: loadUnaligned(fromByteOffset: at, as: UInt32.self))
+    }
+    @inline(__always) func u64(_ at: Int) -> UInt64 {
+        UInt64(littleEndian: loadUnaligned(fromByteOffset: at, as: UInt64.self))
+    }
 }
 
 extension UnsafeMutableRawBufferPointer {
     @inline(__always) func put(_ value: UInt8, at: Int) { storeBytes(of: value, toByteOffset: at, as: UInt8.self) }
-    @inline(__always) func put(_ value: UInt16, at: Int) { storeBytes(of: value.littleEndian, toByteOffset: at, as: UInt16.self) }
-    @inline(__always) func put(_ value: UInt32, at: Int) { storeBytes(of: value.littleEndian, toByteOffset: at, as: UInt32.self) }
-    @inline(__always) func put(_ value: UInt64, at: Int) { storeBytes(of: value.littleEndian, toByteOffset: at, as: UInt64.self) }
+    @inline(__always) func put(_ value: UInt16, at: Int) {
+        storeBytes(of: value.littleEndian, toByteOffset: at, as: UInt16.self)
+    }
+    @inline(__always) func put(_ value: UInt32, at: Int) {
+        storeBytes(of: value.littleEndian, toByteOffset: at, as: UInt32.self)
+    }
+    @inline(__always) func put(_ value: UInt64, at: Int) {
+        storeBytes(of: value.littleEndian, toByteOffset: at, as: UInt64.self)
+    }
 }
 
 /// A growable byte buffer with little-endian appends, used to build blocks, indexes and checkpoints.
@@ -73,7 +85,8 @@ extension Array where Element == UInt8 {
     }
 
     /// `withUnsafeMutableBytes` for bodies with typed `LogError` throws.
-    mutating func withMutableBytes<Result>(_ body: (UnsafeMutableRawBufferPointer) throws(LogError) -> Result) throws(LogError)
+    mutating func withMutableBytes<Result>(_ body: (UnsafeMutableRawBufferPointer) throws(LogError) -> Result)
+        throws(LogError)
         -> Result
     {
         let outcome: Swift.Result<Result, LogError> = withUnsafeMutableBytes { buffer in
@@ -82,7 +95,6 @@ extension Array where Element == UInt8 {
         return try outcome.get()
     }
 }
-
 
 extension Array where Element == UInt8 {
     /// Appends `count` zero bytes with one fill (appending a repeated element goes byte by byte

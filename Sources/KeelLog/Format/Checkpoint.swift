@@ -57,7 +57,9 @@ public struct Checkpoint: Sendable, Equatable {
     }
 
     public func encoded() -> [UInt8] {
-        var writer = ByteWriter(capacity: Layout.checkpointHeaderBytes + segments.count * Layout.segmentDescriptorBytes + dead.count * Layout.deadEntryBytes)
+        var writer = ByteWriter(
+            capacity: Layout.checkpointHeaderBytes + segments.count * Layout.segmentDescriptorBytes + dead.count
+                * Layout.deadEntryBytes)
         writer.u32(Layout.formatVersion)
         writer.u32(UInt32(segments.count))
         writer.u32(UInt32(dead.count))
@@ -104,7 +106,9 @@ public struct Checkpoint: Sendable, Equatable {
         _ = try reader.u64()
         let expected = segmentCount * Layout.segmentDescriptorBytes + deadCount * Layout.deadEntryBytes
         guard expected == reader.remaining else {
-            throw .corrupt("checkpoint: \(segmentCount) segments and \(deadCount) dead streams need \(expected) bytes, found \(reader.remaining)", at: offset)
+            throw .corrupt(
+                "checkpoint: \(segmentCount) segments and \(deadCount) dead streams need \(expected) bytes, found \(reader.remaining)",
+                at: offset)
         }
         var segments: [SegmentDescriptor] = []
         segments.reserveCapacity(segmentCount)
@@ -118,7 +122,9 @@ public struct Checkpoint: Sendable, Equatable {
             guard segment.firstLSN > previousLast, segment.lastLSN >= segment.firstLSN, segment.lastLSN < nextLSN,
                 segment.segmentID < nextSegmentID
             else {
-                throw .corrupt("checkpoint: segment \(index) has LSNs \(segment.firstLSN)...\(segment.lastLSN) out of order", at: offset)
+                throw .corrupt(
+                    "checkpoint: segment \(index) has LSNs \(segment.firstLSN)...\(segment.lastLSN) out of order",
+                    at: offset)
             }
             previousLast = segment.lastLSN
             segments.append(segment)

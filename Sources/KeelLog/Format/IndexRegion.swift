@@ -78,7 +78,8 @@ public struct IndexRegion: @unchecked Sendable {
     public init(region: MappedRegion, salt: UInt64, segmentID: UInt64, offset: UInt64) throws(LogError) {
         let bytes = region.bytes
         guard bytes.count >= Layout.indexHeaderBytes else {
-            throw .corrupt("index: expected a \(Layout.indexHeaderBytes)-byte header, found \(bytes.count) bytes", at: offset)
+            throw .corrupt(
+                "index: expected a \(Layout.indexHeaderBytes)-byte header, found \(bytes.count) bytes", at: offset)
         }
         guard bytes.u64(0) == Layout.indexMagic else {
             throw .corrupt("index: expected magic KEELINDX, found \(hex(bytes.u64(0)))", at: offset)
@@ -88,14 +89,17 @@ public struct IndexRegion: @unchecked Sendable {
             throw .corrupt("index: header checksum expected \(hex(headerSum)), found \(hex(bytes.u64(56)))", at: offset)
         }
         guard bytes.u32(8) == Layout.formatVersion, bytes.u64(16) == segmentID else {
-            throw .corrupt("index: version \(bytes.u32(8)) / segment \(bytes.u64(16)) do not match segment \(segmentID)", at: offset)
+            throw .corrupt(
+                "index: version \(bytes.u32(8)) / segment \(bytes.u64(16)) do not match segment \(segmentID)",
+                at: offset)
         }
         let entries = bytes.u64(24)
         let lsnEntries = bytes.u64(32)
         guard entries <= UInt64(bytes.count), lsnEntries <= UInt64(bytes.count),
             IndexRegion.byteCount(entries: Int(entries), lsnEntries: Int(lsnEntries)) == bytes.count
         else {
-            throw .corrupt("index: \(entries) entries and \(lsnEntries) LSN entries do not fill \(bytes.count) bytes", at: offset)
+            throw .corrupt(
+                "index: \(entries) entries and \(lsnEntries) LSN entries do not fill \(bytes.count) bytes", at: offset)
         }
         let bodySum = Codec.checksum(UnsafeRawBufferPointer(rebasing: bytes[Layout.indexHeaderBytes...]), seed: salt)
         guard bodySum == bytes.u64(48) else {
@@ -113,7 +117,9 @@ public struct IndexRegion: @unchecked Sendable {
                 throw .corrupt("index: entry \(index) is out of order", at: offset)
             }
             guard UInt64(current.blockOffset) < blocksEnd, current.recordCount > 0 else {
-                throw .corrupt("index: entry \(index) points at offset \(current.blockOffset) past the blocks end \(blocksEnd)", at: offset)
+                throw .corrupt(
+                    "index: entry \(index) points at offset \(current.blockOffset) past the blocks end \(blocksEnd)",
+                    at: offset)
             }
             previous = current
         }

@@ -35,7 +35,8 @@ public struct SegmentHeader: Sendable, Equatable {
             out.put(fileID, at: 40)
             out.put(flags, at: 48)
             out.put(UInt32(0), at: 52)
-            out.put(Codec.checksum(UnsafeRawBufferPointer(rebasing: out[0..<56]), seed: Layout.segmentHeaderSeed), at: 56)
+            out.put(
+                Codec.checksum(UnsafeRawBufferPointer(rebasing: out[0..<56]), seed: Layout.segmentHeaderSeed), at: 56)
         }
         return bytes
     }
@@ -43,14 +44,16 @@ public struct SegmentHeader: Sendable, Equatable {
     /// Decodes and validates a segment header read from byte `offset`.
     public static func decode(_ bytes: UnsafeRawBufferPointer, offset: UInt64) throws(LogError) -> SegmentHeader {
         guard bytes.count >= Layout.segmentHeaderBytes else {
-            throw .corrupt("segment header: expected \(Layout.segmentHeaderBytes) bytes, found \(bytes.count)", at: offset)
+            throw .corrupt(
+                "segment header: expected \(Layout.segmentHeaderBytes) bytes, found \(bytes.count)", at: offset)
         }
         guard bytes.u64(0) == Layout.segmentMagic else {
             throw .corrupt("segment header: expected magic KEELSEGM, found \(hex(bytes.u64(0)))", at: offset)
         }
         let computed = Codec.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<56]), seed: Layout.segmentHeaderSeed)
         guard bytes.u64(56) == computed else {
-            throw .corrupt("segment header: checksum expected \(hex(computed)), found \(hex(bytes.u64(56)))", at: offset)
+            throw .corrupt(
+                "segment header: checksum expected \(hex(computed)), found \(hex(bytes.u64(56)))", at: offset)
         }
         guard bytes.u32(8) == Layout.formatVersion else {
             throw .corrupt("segment header: format version \(bytes.u32(8)) is not \(Layout.formatVersion)", at: offset)

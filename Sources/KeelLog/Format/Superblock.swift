@@ -46,7 +46,8 @@ public struct Superblock: Sendable, Equatable {
             out.put(headSegmentID, at: 56)
             out.put(checkpointOffset, at: 64)
             out.put(checkpointLSN, at: 72)
-            let sum = Codec.checksum(UnsafeRawBufferPointer(rebasing: out[0..<Layout.superblockBytes - 8]), seed: Layout.superblockSeed)
+            let sum = Codec.checksum(
+                UnsafeRawBufferPointer(rebasing: out[0..<Layout.superblockBytes - 8]), seed: Layout.superblockSeed)
             out.put(sum, at: Layout.superblockBytes - 8)
         }
         return bytes
@@ -64,13 +65,17 @@ public struct Superblock: Sendable, Equatable {
             throw LogError(.notAKeelFile, "superblock: magic is not KEELFILE", offset: offset)
         }
         let stored = bytes.u64(Layout.superblockBytes - 8)
-        let computed = Codec.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<Layout.superblockBytes - 8]), seed: Layout.superblockSeed)
+        let computed = Codec.checksum(
+            UnsafeRawBufferPointer(rebasing: bytes[0..<Layout.superblockBytes - 8]), seed: Layout.superblockSeed)
         guard stored == computed else {
             throw .corrupt("superblock: checksum expected \(hex(computed)), found \(hex(stored))", at: offset)
         }
         let version = bytes.u32(8)
         guard version == Layout.formatVersion else {
-            throw LogError(.notAKeelFile, "superblock: format version \(version) is not supported (this build reads \(Layout.formatVersion))", offset: offset)
+            throw LogError(
+                .notAKeelFile,
+                "superblock: format version \(version) is not supported (this build reads \(Layout.formatVersion))",
+                offset: offset)
         }
         guard bytes.u32(12) == UInt32(Layout.superblockBytes), bytes.u64(40) == Layout.dataOffset else {
             throw .corrupt("superblock: layout fields are not the version-1 constants", at: offset)
@@ -78,10 +83,13 @@ public struct Superblock: Sendable, Equatable {
         let block = Superblock(
             sequence: bytes.u64(16), fileID: bytes.u64(24), segmentBytes: bytes.u64(32), headSlot: bytes.u32(48),
             headSegmentID: bytes.u64(56), checkpointOffset: bytes.u64(64), checkpointLSN: bytes.u64(72))
-        guard block.segmentBytes >= UInt64(LogOptions.segmentBytesMin), block.segmentBytes <= UInt64(LogOptions.segmentBytesMax),
+        guard block.segmentBytes >= UInt64(LogOptions.segmentBytesMin),
+            block.segmentBytes <= UInt64(LogOptions.segmentBytesMax),
             block.segmentBytes % UInt64(Layout.pageBytes) == 0
         else {
-            throw .corrupt("superblock: segment size \(block.segmentBytes) is not a page multiple in the allowed range", at: offset)
+            throw .corrupt(
+                "superblock: segment size \(block.segmentBytes) is not a page multiple in the allowed range", at: offset
+            )
         }
         return block
     }

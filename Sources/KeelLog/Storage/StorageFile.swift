@@ -24,7 +24,6 @@ public protocol StorageFile: AnyObject, Sendable {
     func close()
 }
 
-
 /// A read-only view of a region of a `StorageFile`, unmapped when released.
 public final class MappedRegion: @unchecked Sendable {
     /// The mapped bytes.

@@ -45,7 +45,9 @@ final class BlockCache: Sendable {
             while contents.bytes > bytesMax, contents.orderStart < contents.order.count {
                 let victim = contents.order[contents.orderStart]
                 contents.orderStart += 1
-                if let removed = contents.blocks.removeValue(forKey: victim) { contents.bytes -= removed.payload.count + 64 }
+                if let removed = contents.blocks.removeValue(forKey: victim) {
+                    contents.bytes -= removed.payload.count + 64
+                }
             }
             if contents.orderStart > 4096, contents.orderStart * 2 > contents.order.count {
                 contents.order.removeFirst(contents.orderStart)
@@ -58,7 +60,9 @@ final class BlockCache: Sendable {
     func removeSegments(slots: Set<UInt32>) {
         contents.withLock { contents in
             for key in contents.blocks.keys where slots.contains(key.slot) {
-                if let removed = contents.blocks.removeValue(forKey: key) { contents.bytes -= removed.payload.count + 64 }
+                if let removed = contents.blocks.removeValue(forKey: key) {
+                    contents.bytes -= removed.payload.count + 64
+                }
             }
         }
     }

@@ -50,7 +50,9 @@ public struct LogOptions: Sendable, Equatable {
         guard segmentBytes >= LogOptions.segmentBytesMin, segmentBytes <= LogOptions.segmentBytesMax,
             segmentBytes % Layout.pageBytes == 0
         else {
-            throw LogError(.invalidArgument, "segment size must be a multiple of 4096 between 1 MiB and 1 GiB, found \(segmentBytes)")
+            throw LogError(
+                .invalidArgument,
+                "segment size must be a multiple of 4096 between 1 MiB and 1 GiB, found \(segmentBytes)")
         }
         guard keyBytesMax >= 1, keyBytesMax <= Int(UInt16.max) else {
             throw LogError(.invalidArgument, "keyBytesMax must be 1...65535, found \(keyBytesMax)")

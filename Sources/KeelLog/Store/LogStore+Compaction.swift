@@ -8,22 +8,31 @@ extension LogStore {
                 let identity = stream.identity
                 if shared.dead[identity] != nil { continue }
                 if shared.dead.count >= options.deadStreamsMax {
-                    return .failure(.limit("more than deadStreamsMax \(options.deadStreamsMax) dead streams await compaction"))
+                    return .failure(
+                        .limit("more than deadStreamsMax \(options.deadStreamsMax) dead streams await compaction"))
                 }
-                let checkpointBytes = Layout.checkpointHeaderBytes + shared.sealed.count * Layout.segmentDescriptorBytes
+                let checkpointBytes =
+                    Layout.checkpointHeaderBytes + shared.sealed.count * Layout.segmentDescriptorBytes
                     + (shared.dead.count + 1) * Layout.deadEntryBytes
                 if checkpointBytes > checkpointBytesMax {
-                    return .failure(.limit("\(shared.dead.count) dead streams await compaction: the checkpoint would exceed a quarter segment (\(checkpointBytesMax) bytes)"))
+                    return .failure(
+                        .limit(
+                            "\(shared.dead.count) dead streams await compaction: the checkpoint would exceed a quarter segment (\(checkpointBytesMax) bytes)"
+                        ))
                 }
                 var holders: UInt32 = 0
                 for segment in shared.sealed {
-                    let count = segment.index.entries(for: identity.low).reduce(UInt64(0)) { $0 + UInt64($1.recordCount) }
+                    let count = segment.index.entries(for: identity.low).reduce(UInt64(0)) {
+                        $0 + UInt64($1.recordCount)
+                    }
                     if count > 0 {
-                        segment.descriptor.deadRecordCount = min(segment.descriptor.recordCount, segment.descriptor.deadRecordCount + count)
+                        segment.descriptor.deadRecordCount = min(
+                            segment.descriptor.recordCount, segment.descriptor.deadRecordCount + count)
                         holders += 1
                     }
                 }
-                let headCount = shared.head.streams[identity.low]?.reduce(UInt64(0)) { $0 + UInt64($1.recordCount) } ?? 0
+                let headCount =
+                    shared.head.streams[identity.low]?.reduce(UInt64(0)) { $0 + UInt64($1.recordCount) } ?? 0
                 if headCount > 0 {
                     shared.head.deadRecordCount += headCount
                     holders += 1
@@ -51,7 +60,9 @@ extension LogStore {
         for segment in sealed {
             let descriptor = segment.descriptor
             let deadFraction = Double(descriptor.deadRecordCount) / Double(max(descriptor.recordCount, 1))
-            let live = descriptor.blocksEnd - descriptor.blocksEnd * min(descriptor.deadRecordCount, descriptor.recordCount) / max(descriptor.recordCount, 1)
+            let live =
+                descriptor.blocksEnd - descriptor.blocksEnd * min(descriptor.deadRecordCount, descriptor.recordCount)
+                / max(descriptor.recordCount, 1)
             if deadFraction >= threshold, currentLive + live <= budget {
                 current.append(segment)
                 currentLive += live
@@ -84,7 +95,9 @@ extension LogStore {
         let dead = state.withLock { $0.dead }
         let first = run[0].descriptor
         let last = run[run.count - 1].descriptor
-        var output = HeadState(slot: 0, segmentID: 0, salt: Syscalls.randomUInt64(), firstLSN: first.firstLSN, blocksEnd: UInt64(Layout.segmentHeaderBytes))
+        var output = HeadState(
+            slot: 0, segmentID: 0, salt: Syscalls.randomUInt64(), firstLSN: first.firstLSN,
+            blocksEnd: UInt64(Layout.segmentHeaderBytes))
         var bytes: [UInt8] = []
         var builder = BlockBuilder()
         var counts: [UInt64: UInt32] = [:]
@@ -98,7 +111,8 @@ extension LogStore {
         func finishBlock() {
             guard !builder.isEmpty else { return }
             let offset = UInt64(Layout.segmentHeaderBytes + bytes.count)
-            let header = builder.finish(kind: .records, flags: [], writeSequence: 0, salt: salt, compress: compress, into: &bytes)
+            let header = builder.finish(
+                kind: .records, flags: [], writeSequence: 0, salt: salt, compress: compress, into: &bytes)
             output.add(block: header, at: offset, counts: order.map { ($0, counts[$0]!) })
             builder.reset()
             counts.removeAll(keepingCapacity: true)
@@ -107,7 +121,8 @@ extension LogStore {
 
         for segment in run {
             var seenDead = Set<StreamIdentity>()
-            try SegmentScanner.forEachBlock(file: file, descriptor: segment.descriptor, segmentBytes: segmentBytes) { offset, header, payload throws(LogError) in
+            try SegmentScanner.forEachBlock(file: file, descriptor: segment.descriptor, segmentBytes: segmentBytes) {
+                offset, header, payload throws(LogError) in
                 guard header.kind == .records else { return }
                 try payload.withBytes { raw throws(LogError) in
                     try Block.forEachRecord(raw, header: header, offset: offset) { lsn, key, value in
@@ -118,7 +133,9 @@ extension LogStore {
                             return
                         }
                         builder.add(lsn: lsn, key: key, payload: value)
-                        if let count = counts[identity.low] { counts[identity.low] = count + 1 } else {
+                        if let count = counts[identity.low] {
+                            counts[identity.low] = count + 1
+                        } else {
                             counts[identity.low] = 1
                             order.append(identity.low)
                         }
@@ -137,29 +154,38 @@ extension LogStore {
             let blocksEnd = UInt64(Layout.segmentHeaderBytes + bytes.count)
             let indexOffset = Layout.alignUp(blocksEnd, UInt64(Layout.pageBytes))
             let entries = output.sortedEntries()
-            let index = IndexRegion.encode(segmentID: 0, salt: salt, blocksEnd: blocksEnd, entries: entries, lsnEntries: output.lsnEntries)
+            let index = IndexRegion.encode(
+                segmentID: 0, salt: salt, blocksEnd: blocksEnd, entries: entries, lsnEntries: output.lsnEntries)
             guard indexOffset + UInt64(index.count) <= segmentBytes else {
                 // Live data grew past the estimate; leave these segments as they are.
                 return
             }
             let slot = try allocateSlot()
             let segmentID = writer.takeSegmentID()
-            let header = SegmentHeader(slot: slot, segmentID: segmentID, salt: salt, firstLSN: first.firstLSN, fileID: fileID, flags: SegmentHeader.compactedFlag)
-            let indexBytes = IndexRegion.encode(segmentID: segmentID, salt: salt, blocksEnd: blocksEnd, entries: entries, lsnEntries: output.lsnEntries)
+            let header = SegmentHeader(
+                slot: slot, segmentID: segmentID, salt: salt, firstLSN: first.firstLSN, fileID: fileID,
+                flags: SegmentHeader.compactedFlag)
+            let indexBytes = IndexRegion.encode(
+                segmentID: segmentID, salt: salt, blocksEnd: blocksEnd, entries: entries, lsnEntries: output.lsnEntries)
             var image = header.encoded()
             image.append(contentsOf: bytes)
             try image.withBytes { buffer throws(LogError) in try file.write(buffer, at: slotOffset(slot)) }
-            try indexBytes.withBytes { buffer throws(LogError) in try file.write(buffer, at: slotOffset(slot) + indexOffset) }
+            try indexBytes.withBytes { buffer throws(LogError) in
+                try file.write(buffer, at: slotOffset(slot) + indexOffset)
+            }
             writer.isSynced = false
             try syncFile()
             let descriptor = SegmentDescriptor(
-                slot: slot, flags: SegmentHeader.compactedFlag, segmentID: segmentID, salt: salt, firstLSN: first.firstLSN,
-                lastLSN: last.lastLSN, blocksEnd: blocksEnd, indexOffset: indexOffset, indexBytes: UInt64(indexBytes.count),
+                slot: slot, flags: SegmentHeader.compactedFlag, segmentID: segmentID, salt: salt,
+                firstLSN: first.firstLSN,
+                lastLSN: last.lastLSN, blocksEnd: blocksEnd, indexOffset: indexOffset,
+                indexBytes: UInt64(indexBytes.count),
                 recordCount: copied, deadRecordCount: 0)
             let region = try file.map(offset: slotOffset(slot) + indexOffset, length: indexBytes.count)
             replacement = SealedSegment(
                 descriptor: descriptor,
-                index: try IndexRegion(region: region, salt: salt, segmentID: segmentID, offset: slotOffset(slot) + indexOffset))
+                index: try IndexRegion(
+                    region: region, salt: salt, segmentID: segmentID, offset: slotOffset(slot) + indexOffset))
             replacementDescriptor = descriptor
         }
         _ = replacementDescriptor
@@ -170,7 +196,11 @@ extension LogStore {
             if let replacement { shared.sealed.insert(replacement, at: position) }
             for (identity, segments) in droppedBySegment {
                 guard let holders = shared.dead[identity] else { continue }
-                if holders <= segments { shared.dead[identity] = nil } else { shared.dead[identity] = holders - segments }
+                if holders <= segments {
+                    shared.dead[identity] = nil
+                } else {
+                    shared.dead[identity] = holders - segments
+                }
             }
             shared.counters.segmentsCompacted += UInt64(run.count)
         }

@@ -20,11 +20,17 @@ extension LogStore {
             for segment in shared.sealed where segment.descriptor.lastLSN >= start.rawValue {
                 let entries = segment.index.entries(for: identity.low)
                 if !entries.isEmpty {
-                    sources.append(ReadSource(slot: segment.descriptor.slot, segmentID: segment.descriptor.segmentID, salt: segment.descriptor.salt, entries: entries))
+                    sources.append(
+                        ReadSource(
+                            slot: segment.descriptor.slot, segmentID: segment.descriptor.segmentID,
+                            salt: segment.descriptor.salt, entries: entries))
                 }
             }
             if let entries = shared.head.streams[identity.low] {
-                sources.append(ReadSource(slot: shared.head.slot, segmentID: shared.head.segmentID, salt: shared.head.salt, entries: entries))
+                sources.append(
+                    ReadSource(
+                        slot: shared.head.slot, segmentID: shared.head.segmentID, salt: shared.head.salt,
+                        entries: entries))
             }
             return (sources, shared.beginRead(), false)
         }
@@ -34,15 +40,20 @@ extension LogStore {
         result.reserveCapacity(sources.reduce(0) { $0 + $1.entries.reduce(0) { $0 + Int($1.recordCount) } })
         for source in sources {
             for entry in source.entries {
-                let block = try loadBlock(slot: source.slot, segmentID: source.segmentID, salt: source.salt, offset: UInt64(entry.blockOffset))
+                let block = try loadBlock(
+                    slot: source.slot, segmentID: source.segmentID, salt: source.salt, offset: UInt64(entry.blockOffset)
+                )
                 if block.header.lastLSN < start.rawValue { continue }
-                try collect(block, stream: stream, from: start.rawValue, offset: UInt64(entry.blockOffset), into: &result)
+                try collect(
+                    block, stream: stream, from: start.rawValue, offset: UInt64(entry.blockOffset), into: &result)
             }
         }
         return result
     }
 
-    private func collect(_ block: CachedBlock, stream: StreamKey, from start: UInt64, offset: UInt64, into result: inout [StoredRecord]) throws(LogError) {
+    private func collect(
+        _ block: CachedBlock, stream: StreamKey, from start: UInt64, offset: UInt64, into result: inout [StoredRecord]
+    ) throws(LogError) {
         let wanted = stream.bytes
         try block.payload.withBytes { raw throws(LogError) in
             try wanted.withBytes { wantedBytes throws(LogError) in
@@ -63,9 +74,15 @@ extension LogStore {
         }
         let absolute = slotOffset(slot) + offset
         var headerBytes = [UInt8](repeating: 0, count: Layout.blockHeaderBytes)
-        let count = try headerBytes.withMutableBytes { buffer throws(LogError) in try file.read(into: buffer, at: absolute) }
-        guard count == Layout.blockHeaderBytes else { throw .corrupt("block: file ends inside a block header", at: absolute) }
-        let header = try headerBytes.withBytes { buffer throws(LogError) in try BlockHeader.decode(buffer, offset: absolute) }
+        let count = try headerBytes.withMutableBytes { buffer throws(LogError) in
+            try file.read(into: buffer, at: absolute)
+        }
+        guard count == Layout.blockHeaderBytes else {
+            throw .corrupt("block: file ends inside a block header", at: absolute)
+        }
+        let header = try headerBytes.withBytes { buffer throws(LogError) in
+            try BlockHeader.decode(buffer, offset: absolute)
+        }
         guard offset + UInt64(Layout.blockHeaderBytes) + UInt64(header.storedBytes) <= segmentBytes else {
             throw .corrupt("block: payload of \(header.storedBytes) bytes runs past its segment", at: absolute)
         }
@@ -79,14 +96,18 @@ extension LogStore {
                 failure = error
             }
             // Bytes past a short read are zeroed so the array is fully initialized.
-            if read < total { UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[read...]).initializeMemory(as: UInt8.self, repeating: 0) }
+            if read < total {
+                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[read...])
+                    .initializeMemory(as: UInt8.self, repeating: 0)
+            }
             initialized = total
         }
         if let failure { throw failure }
         guard read == total else { throw .corrupt("block: file ends inside a block", at: absolute) }
         let block = try bytes.withBytes { buffer throws(LogError) -> CachedBlock in
             let validated = try Block.validate(buffer, salt: salt, offset: absolute, payloadBytesMax: Int(segmentBytes))
-            return CachedBlock(header: validated, payload: try Block.payload(buffer, header: validated, offset: absolute))
+            return CachedBlock(
+                header: validated, payload: try Block.payload(buffer, header: validated, offset: absolute))
         }
         cache.put(key, block)
         state.withLock { $0.counters.cacheMisses += 1 }
@@ -115,7 +136,10 @@ extension LogStore {
             for segment in shared.sealed where segment.descriptor.lastLSN >= start.rawValue {
                 let descriptor = segment.descriptor
                 let from = segment.index.scanStart(for: start.rawValue)
-                sources.append(Source(slot: descriptor.slot, segmentID: descriptor.segmentID, salt: descriptor.salt, blocks: .walk(from: from, end: descriptor.blocksEnd)))
+                sources.append(
+                    Source(
+                        slot: descriptor.slot, segmentID: descriptor.segmentID, salt: descriptor.salt,
+                        blocks: .walk(from: from, end: descriptor.blocksEnd)))
             }
             let head = shared.head
             var low = 0
@@ -126,7 +150,8 @@ extension LogStore {
             }
             let offsets = head.blockStarts[max(0, low - 1)...].map(\.blockOffset)
             if !offsets.isEmpty {
-                sources.append(Source(slot: head.slot, segmentID: head.segmentID, salt: head.salt, blocks: .list(offsets)))
+                sources.append(
+                    Source(slot: head.slot, segmentID: head.segmentID, salt: head.salt, blocks: .list(offsets)))
             }
             return (sources, shared.dead, shared.beginRead())
         }
@@ -149,7 +174,8 @@ extension LogStore {
                     offset = offsets[listIndex]
                     listIndex += 1
                 }
-                let block = try loadBlock(slot: source.slot, segmentID: source.segmentID, salt: source.salt, offset: offset)
+                let block = try loadBlock(
+                    slot: source.slot, segmentID: source.segmentID, salt: source.salt, offset: offset)
                 next = offset + UInt64(block.header.totalBytes)
                 guard block.header.kind == .records, block.header.lastLSN >= start.rawValue else { continue }
                 var keepGoing = true
@@ -157,7 +183,8 @@ extension LogStore {
                     try Block.forEachRecord(raw, header: block.header, offset: offset) { lsn, key, payload in
                         guard keepGoing, lsn >= start.rawValue else { return }
                         if !dead.isEmpty, dead[StreamIdentity(Codec.hash128(key))] != nil { return }
-                        keepGoing = body(StoredRecord(lsn: LSN(lsn), stream: StreamKey(Array(key)), payload: Array(payload)))
+                        keepGoing = body(
+                            StoredRecord(lsn: LSN(lsn), stream: StreamKey(Array(key)), payload: Array(payload)))
                     }
                 }
                 if !keepGoing { return }

@@ -15,7 +15,9 @@ extension LogStore {
             for job in jobs {
                 if case .append(let commit) = job {
                     appends.append(commit)
-                    appendBytes += commit.records.reduce(0) { $0 + $1.payload.count + $1.stream.bytes.count + Layout.recordHeaderBytes }
+                    appendBytes += commit.records.reduce(0) {
+                        $0 + $1.payload.count + $1.stream.bytes.count + Layout.recordHeaderBytes
+                    }
                     if appendBytes >= options.writeBytesMax {
                         writeGroup(appends)
                         appends.removeAll(keepingCapacity: true)
@@ -39,7 +41,9 @@ extension LogStore {
                 appends.removeAll(keepingCapacity: true)
                 appendBytes = 0
             }
-            if let relaxedInterval, !writer.isSynced, monotonicNanoseconds() &- writer.lastSyncNanoseconds >= relaxedInterval {
+            if let relaxedInterval, !writer.isSynced,
+                monotonicNanoseconds() &- writer.lastSyncNanoseconds >= relaxedInterval
+            {
                 do { try syncFile() } catch { enterFailure(error) }
             }
         }
@@ -108,7 +112,8 @@ extension LogStore {
         state.withLock { shared in
             if shared.failure == nil {
                 shared.failure = LogError(
-                    .failed, "the store stopped writing after an error and must be reopened to recover: \(error.description)")
+                    .failed,
+                    "the store stopped writing after an error and must be reopened to recover: \(error.description)")
             }
         }
     }
@@ -142,15 +147,20 @@ extension LogStore {
             let keyCount = record.stream.bytes.count
             if keyCount == 0 { return LogError(.invalidArgument, "record \(index): the stream key is empty") }
             if keyCount > options.keyBytesMax {
-                return .limit("record \(index): stream key of \(keyCount) bytes exceeds keyBytesMax \(options.keyBytesMax)")
+                return .limit(
+                    "record \(index): stream key of \(keyCount) bytes exceeds keyBytesMax \(options.keyBytesMax)")
             }
             if record.payload.count > options.recordBytesMax {
-                return .limit("record \(index): payload of \(record.payload.count) bytes exceeds recordBytesMax \(options.recordBytesMax)")
+                return .limit(
+                    "record \(index): payload of \(record.payload.count) bytes exceeds recordBytesMax \(options.recordBytesMax)"
+                )
             }
             total += keyCount + record.payload.count + Layout.recordHeaderBytes
         }
         if total > commitMax {
-            return .limit("commit of \(total) bytes exceeds the commit limit of \(commitMax) bytes (commitBytesMax, at most a quarter segment)")
+            return .limit(
+                "commit of \(total) bytes exceeds the commit limit of \(commitMax) bytes (commitBytesMax, at most a quarter segment)"
+            )
         }
         return nil
     }
@@ -172,11 +182,15 @@ extension LogStore {
                 continue
             }
             if let deadSet, let dead = commit.records.first(where: { deadSet[$0.stream.identity] != nil }) {
-                commit.completion(.failure(LogError(.invalidArgument, "stream \(dead.stream) was marked dead; it takes no more records")))
+                commit.completion(
+                    .failure(
+                        LogError(.invalidArgument, "stream \(dead.stream) was marked dead; it takes no more records")))
                 continue
             }
             accepted.append(commit)
-            for record in commit.records { rawBound += Layout.recordHeaderBytes + record.stream.bytes.count + record.payload.count }
+            for record in commit.records {
+                rawBound += Layout.recordHeaderBytes + record.stream.bytes.count + record.payload.count
+            }
             recordTotal += commit.records.count
         }
         if accepted.isEmpty { return }
@@ -202,12 +216,15 @@ extension LogStore {
         state.withLock { shared in
             let head = shared.head
             let end = head.blocksEnd + UInt64(bytes)
-            let indexBytes = IndexRegion.byteCount(entries: head.entryCount + records, lsnEntries: head.lsnEntries.count + blocks)
+            let indexBytes = IndexRegion.byteCount(
+                entries: head.entryCount + records, lsnEntries: head.lsnEntries.count + blocks)
             return Layout.alignUp(end, UInt64(Layout.pageBytes)) + UInt64(indexBytes) <= segmentBytes
         }
     }
 
-    private func writeRecords(_ commits: [Commit], rawBound: Int, recordTotal: Int) throws(LogError) -> [ClosedRange<LSN>] {
+    private func writeRecords(_ commits: [Commit], rawBound: Int, recordTotal: Int) throws(LogError) -> [ClosedRange<
+        LSN
+    >] {
         let bound = writeBound(rawBound: rawBound)
         let blockBound = rawBound / options.blockRawBytesMax + 2
         if !headFits(bytes: bound, records: recordTotal, blocks: blockBound) {
@@ -240,7 +257,9 @@ extension LogStore {
             if isFirstBlock, writer.isSynced { flags.insert(.afterSync) }
             if isLast { flags.insert(.writeEnd) }
             let offset = head.blocksEnd + UInt64(output.count)
-            let header = builder.finish(kind: .records, flags: flags, writeSequence: writeSequence, salt: salt, compress: compress, into: &output)
+            let header = builder.finish(
+                kind: .records, flags: flags, writeSequence: writeSequence, salt: salt, compress: compress,
+                into: &output)
             blocks.append((header, offset, order))
             builder.reset()
             order.removeAll(keepingCapacity: true)
@@ -320,7 +339,8 @@ extension LogStore {
     func currentCheckpoint() -> Checkpoint {
         state.withLock { shared in
             Checkpoint(
-                nextLSN: shared.nextLSN, nextSegmentID: writer.nextSegmentID, nextWriteSequence: writer.nextWriteSequence + 1,
+                nextLSN: shared.nextLSN, nextSegmentID: writer.nextSegmentID,
+                nextWriteSequence: writer.nextWriteSequence + 1,
                 segments: shared.sealed.map(\.descriptor), dead: shared.dead)
         }
     }
@@ -332,19 +352,23 @@ extension LogStore {
         let payload = checkpoint.encoded()
         guard payload.count <= checkpointBytesMax else {
             throw .limit(
-                "a checkpoint of \(checkpoint.segments.count) segments and \(checkpoint.dead.count) dead streams needs \(payload.count) bytes, more than a quarter segment (\(checkpointBytesMax)); use larger segments or compact")
+                "a checkpoint of \(checkpoint.segments.count) segments and \(checkpoint.dead.count) dead streams needs \(payload.count) bytes, more than a quarter segment (\(checkpointBytesMax)); use larger segments or compact"
+            )
         }
         var builder = BlockBuilder()
         builder.setCheckpoint(payload: payload, nextLSN: checkpoint.nextLSN)
         var bytes: [UInt8] = []
         _ = builder.finish(
-            kind: .checkpoint, flags: writer.isSynced ? [.afterSync, .writeEnd] : [.writeEnd], writeSequence: writeSequence,
+            kind: .checkpoint, flags: writer.isSynced ? [.afterSync, .writeEnd] : [.writeEnd],
+            writeSequence: writeSequence,
             salt: salt, compress: options.compression, into: &bytes)
         return bytes
     }
 
     /// Writes the next superblock copy and syncs it.
-    func publishSuperblock(headSlot: UInt32, headSegmentID: UInt64, checkpointOffset: UInt64, checkpointLSN: UInt64) throws(LogError) {
+    func publishSuperblock(headSlot: UInt32, headSegmentID: UInt64, checkpointOffset: UInt64, checkpointLSN: UInt64)
+        throws(LogError)
+    {
         var next = writer.superblock
         next.sequence += 1
         next.headSlot = headSlot
@@ -372,7 +396,9 @@ extension LogStore {
         try writeDurably(block, at: offset)
         state.withLock { $0.head.blocksEnd += UInt64(block.count) }
         writer.checkpointEnd = head.blocksEnd + UInt64(block.count)
-        try publishSuperblock(headSlot: head.slot, headSegmentID: head.segmentID, checkpointOffset: offset, checkpointLSN: checkpoint.nextLSN)
+        try publishSuperblock(
+            headSlot: head.slot, headSegmentID: head.segmentID, checkpointOffset: offset,
+            checkpointLSN: checkpoint.nextLSN)
     }
 
     /// Takes a free slot, growing the file by one segment when none is free.
@@ -391,7 +417,9 @@ extension LogStore {
         let oldest = state.withLock { $0.oldestRead }
         var kept: [(slot: UInt32, epoch: UInt64)] = []
         for entry in writer.retired {
-            if let oldest, oldest <= entry.epoch { kept.append(entry) } else {
+            if let oldest, oldest <= entry.epoch {
+                kept.append(entry)
+            } else {
                 writer.freeSlots.append(entry.slot)
                 state.withLock { $0.counters.slotsFreed += 1 }
             }
@@ -419,13 +447,17 @@ extension LogStore {
             let entries = head.sortedEntries()
             let indexOffset = Layout.alignUp(head.blocksEnd, UInt64(Layout.pageBytes))
             let indexBytes = IndexRegion.encode(
-                segmentID: head.segmentID, salt: head.salt, blocksEnd: head.blocksEnd, entries: entries, lsnEntries: head.lsnEntries)
+                segmentID: head.segmentID, salt: head.salt, blocksEnd: head.blocksEnd, entries: entries,
+                lsnEntries: head.lsnEntries)
             precondition(indexOffset + UInt64(indexBytes.count) <= segmentBytes, "the head's index must fit its slot")
-            try indexBytes.withBytes { buffer throws(LogError) in try file.write(buffer, at: slotOffset(head.slot) + indexOffset) }
+            try indexBytes.withBytes { buffer throws(LogError) in
+                try file.write(buffer, at: slotOffset(head.slot) + indexOffset)
+            }
             writer.isSynced = false
             let descriptor = SegmentDescriptor(
                 slot: head.slot, flags: 0, segmentID: head.segmentID, salt: head.salt, firstLSN: head.firstLSN,
-                lastLSN: nextLSN - 1, blocksEnd: head.blocksEnd, indexOffset: indexOffset, indexBytes: UInt64(indexBytes.count),
+                lastLSN: nextLSN - 1, blocksEnd: head.blocksEnd, indexOffset: indexOffset,
+                indexBytes: UInt64(indexBytes.count),
                 recordCount: head.recordCount, deadRecordCount: head.deadRecordCount)
             sealedDescriptor = descriptor
         }
@@ -439,7 +471,8 @@ extension LogStore {
         checkpoint.nextWriteSequence = writer.nextWriteSequence
         let checkpointBytes = try checkpointBlock(checkpoint, salt: salt, writeSequence: writeSequence)
         let slot = try allocateSlot()
-        let header = SegmentHeader(slot: slot, segmentID: segmentID, salt: salt, firstLSN: nextLSN, fileID: fileID, flags: 0)
+        let header = SegmentHeader(
+            slot: slot, segmentID: segmentID, salt: salt, firstLSN: nextLSN, fileID: fileID, flags: 0)
         var bytes = header.encoded()
         bytes.append(contentsOf: checkpointBytes)
         try writeDurably(bytes, at: slotOffset(slot))
@@ -449,16 +482,19 @@ extension LogStore {
             // Mapped only now: the sync above made the index durable.
             let at = slotOffset(descriptor.slot) + descriptor.indexOffset
             let region = try file.map(offset: at, length: Int(descriptor.indexBytes))
-            let index = try IndexRegion(region: region, salt: descriptor.salt, segmentID: descriptor.segmentID, offset: at)
+            let index = try IndexRegion(
+                region: region, salt: descriptor.salt, segmentID: descriptor.segmentID, offset: at)
             sealedSegment = SealedSegment(descriptor: descriptor, index: index)
         }
-        try publishSuperblock(headSlot: slot, headSegmentID: segmentID, checkpointOffset: checkpointOffset, checkpointLSN: nextLSN)
+        try publishSuperblock(
+            headSlot: slot, headSegmentID: segmentID, checkpointOffset: checkpointOffset, checkpointLSN: nextLSN)
         state.withLock { shared in
             if let sealedSegment {
                 shared.sealed.append(sealedSegment)
                 shared.counters.segmentsSealed += 1
             }
-            shared.head = HeadState(slot: slot, segmentID: segmentID, salt: header.salt, firstLSN: nextLSN, blocksEnd: UInt64(bytes.count))
+            shared.head = HeadState(
+                slot: slot, segmentID: segmentID, salt: header.salt, firstLSN: nextLSN, blocksEnd: UInt64(bytes.count))
         }
         writer.checkpointEnd = UInt64(bytes.count)
         if sealedSegment == nil { retire([head.slot]) }

@@ -67,7 +67,9 @@ public final class LogStore: @unchecked Sendable {
 
     /// Appends `records` as one commit and calls `completion` once they are durable (or failed).
     /// Records get consecutive LSNs in order.
-    public func append(_ records: [LogRecord], completion: @escaping @Sendable (Result<ClosedRange<LSN>, LogError>) -> Void) {
+    public func append(
+        _ records: [LogRecord], completion: @escaping @Sendable (Result<ClosedRange<LSN>, LogError>) -> Void
+    ) {
         submit(.append(Commit(records: records, completion: completion)))
     }
 
@@ -239,7 +241,8 @@ struct HeadState {
     /// Records a block written at `offset` holding `counts` records per stream.
     mutating func add(block header: BlockHeader, at offset: UInt64, counts: [(UInt64, UInt32)]) {
         for (stream, count) in counts {
-            streams[stream, default: []].append(IndexEntry(stream: stream, blockOffset: UInt32(offset), recordCount: count))
+            streams[stream, default: []].append(
+                IndexEntry(stream: stream, blockOffset: UInt32(offset), recordCount: count))
         }
         entryCount += counts.count
         let entry = LSNEntry(firstLSN: header.firstLSN, blockOffset: offset)
@@ -280,7 +283,11 @@ struct SharedState {
     }
 
     mutating func endRead(_ epoch: UInt64) {
-        if let count = activeReads[epoch], count > 1 { activeReads[epoch] = count - 1 } else { activeReads[epoch] = nil }
+        if let count = activeReads[epoch], count > 1 {
+            activeReads[epoch] = count - 1
+        } else {
+            activeReads[epoch] = nil
+        }
     }
 
     /// The oldest epoch a reader still uses, or nil.

@@ -17,7 +17,8 @@ enum Recovery {
         let segmentBytes = UInt64(options.segmentBytes)
         let fileID = Syscalls.randomUInt64()
         try file.extend(to: Layout.dataOffset + segmentBytes)
-        let header = SegmentHeader(slot: 0, segmentID: 1, salt: Syscalls.randomUInt64(), firstLSN: 1, fileID: fileID, flags: 0)
+        let header = SegmentHeader(
+            slot: 0, segmentID: 1, salt: Syscalls.randomUInt64(), firstLSN: 1, fileID: fileID, flags: 0)
         var bytes = header.encoded()
         let checkpoint = Checkpoint(nextLSN: 1, nextSegmentID: 2, nextWriteSequence: 2, segments: [], dead: [:])
         var builder = BlockBuilder()
@@ -55,7 +56,9 @@ enum Recovery {
             }
             do {
                 let block = try bytes.withBytes { buffer throws(LogError) in
-                    try Superblock.decode(UnsafeRawBufferPointer(rebasing: buffer[start..<start + Layout.superblockBytes]), offset: UInt64(start))
+                    try Superblock.decode(
+                        UnsafeRawBufferPointer(rebasing: buffer[start..<start + Layout.superblockBytes]),
+                        offset: UInt64(start))
                 }
                 magicSeen = true
                 guard block.copyIndex == copy else {
@@ -87,11 +90,14 @@ enum Recovery {
         let segmentBytes = superblock.segmentBytes
         let size = try file.size()
         guard size >= Layout.dataOffset + segmentBytes else {
-            throw .corrupt("file of \(size) bytes is shorter than one segment of \(segmentBytes) bytes after the superblocks")
+            throw .corrupt(
+                "file of \(size) bytes is shorter than one segment of \(segmentBytes) bytes after the superblocks")
         }
         let slotCount = UInt32((size - Layout.dataOffset) / segmentBytes)
         guard superblock.headSlot < slotCount else {
-            throw .corrupt("superblock names head slot \(superblock.headSlot) but the file holds \(slotCount) slots", at: UInt64(superblock.copyIndex * Layout.superblockBytes))
+            throw .corrupt(
+                "superblock names head slot \(superblock.headSlot) but the file holds \(slotCount) slots",
+                at: UInt64(superblock.copyIndex * Layout.superblockBytes))
         }
         // With a copy damaged, the valid one may predate the last seal: look for a newer head.
         var repairSuperblock = false
@@ -105,10 +111,13 @@ enum Recovery {
         let headBytes = headRegion.bytes
         defer { withExtendedLifetime(headRegion) {} }
         guard headBytes.count == Int(segmentBytes) else {
-            throw .corrupt("head segment: expected \(segmentBytes) bytes, the mapping holds \(headBytes.count)", at: headOffset)
+            throw .corrupt(
+                "head segment: expected \(segmentBytes) bytes, the mapping holds \(headBytes.count)", at: headOffset)
         }
         let header = try SegmentHeader.decode(headBytes, offset: headOffset)
-        guard header.segmentID == superblock.headSegmentID, header.fileID == superblock.fileID, header.slot == superblock.headSlot else {
+        guard header.segmentID == superblock.headSegmentID, header.fileID == superblock.fileID,
+            header.slot == superblock.headSlot
+        else {
             throw .corrupt(
                 "head segment: superblock expects segment \(superblock.headSegmentID) of file \(hex(superblock.fileID)) in slot \(superblock.headSlot), found segment \(header.segmentID) of file \(hex(header.fileID)) in slot \(header.slot)",
                 at: headOffset)
@@ -116,17 +125,24 @@ enum Recovery {
         guard superblock.checkpointOffset >= headOffset + UInt64(Layout.segmentHeaderBytes),
             superblock.checkpointOffset < headOffset + segmentBytes
         else {
-            throw .corrupt("superblock: checkpoint offset \(superblock.checkpointOffset) is outside the head segment", at: UInt64(superblock.copyIndex * Layout.superblockBytes))
+            throw .corrupt(
+                "superblock: checkpoint offset \(superblock.checkpointOffset) is outside the head segment",
+                at: UInt64(superblock.copyIndex * Layout.superblockBytes))
         }
         let checkpointRelative = Int(superblock.checkpointOffset - headOffset)
         let named: (header: BlockHeader, checkpoint: Checkpoint)
         do throws(LogError) {
-            named = try decodeCheckpoint(headBytes, at: checkpointRelative, salt: header.salt, headOffset: headOffset, segmentBytes: segmentBytes)
+            named = try decodeCheckpoint(
+                headBytes, at: checkpointRelative, salt: header.salt, headOffset: headOffset, segmentBytes: segmentBytes
+            )
             guard named.checkpoint.nextLSN == superblock.checkpointLSN else {
-                throw LogError.corrupt("checkpoint: next LSN \(named.checkpoint.nextLSN) disagrees with the superblock (\(superblock.checkpointLSN))", at: superblock.checkpointOffset)
+                throw LogError.corrupt(
+                    "checkpoint: next LSN \(named.checkpoint.nextLSN) disagrees with the superblock (\(superblock.checkpointLSN))",
+                    at: superblock.checkpointOffset)
             }
         } catch {
-            throw LogError.corrupt("the durable checkpoint is damaged: \(error.message)", at: superblock.checkpointOffset)
+            throw LogError.corrupt(
+                "the durable checkpoint is damaged: \(error.message)", at: superblock.checkpointOffset)
         }
 
         var head = HeadState(
@@ -143,7 +159,8 @@ enum Recovery {
         var checkpoint = named.checkpoint
         var checkpointAt = checkpointRelative
         if let latest = scan.latestCheckpoint, latest > checkpointRelative,
-            let later = try? decodeCheckpoint(headBytes, at: latest, salt: header.salt, headOffset: headOffset, segmentBytes: segmentBytes)
+            let later = try? decodeCheckpoint(
+                headBytes, at: latest, salt: header.salt, headOffset: headOffset, segmentBytes: segmentBytes)
         {
             checkpoint = later.checkpoint
             checkpointAt = latest
@@ -157,13 +174,19 @@ enum Recovery {
         let checkpointOffset = headOffset + UInt64(checkpointAt)
         for descriptor in checkpoint.segments {
             guard descriptor.slot < slotCount, !used.contains(descriptor.slot) else {
-                throw .corrupt("checkpoint: segment \(descriptor.segmentID) names slot \(descriptor.slot), which is outside the file or used twice", at: checkpointOffset)
+                throw .corrupt(
+                    "checkpoint: segment \(descriptor.segmentID) names slot \(descriptor.slot), which is outside the file or used twice",
+                    at: checkpointOffset)
             }
             used.insert(descriptor.slot)
             guard descriptor.firstLSN >= 1, descriptor.lastLSN < header.firstLSN else {
-                throw .corrupt("checkpoint: segment \(descriptor.segmentID) LSNs \(descriptor.firstLSN)...\(descriptor.lastLSN) overlap the head (from \(header.firstLSN))", at: checkpointOffset)
+                throw .corrupt(
+                    "checkpoint: segment \(descriptor.segmentID) LSNs \(descriptor.firstLSN)...\(descriptor.lastLSN) overlap the head (from \(header.firstLSN))",
+                    at: checkpointOffset)
             }
-            let segment = try openSealed(file: file, descriptor: descriptor, fileID: superblock.fileID, segmentBytes: segmentBytes, counters: &counters)
+            let segment = try openSealed(
+                file: file, descriptor: descriptor, fileID: superblock.fileID, segmentBytes: segmentBytes,
+                counters: &counters)
             sealed.append(segment)
         }
 
@@ -175,12 +198,16 @@ enum Recovery {
         var needsSync = false
         if Int(head.blocksEnd) > durableEnd {
             let accepted = [UInt8](UnsafeRawBufferPointer(rebasing: headBytes[durableEnd..<Int(head.blocksEnd)]))
-            try accepted.withBytes { buffer throws(LogError) in try file.write(buffer, at: headOffset + UInt64(durableEnd)) }
+            try accepted.withBytes { buffer throws(LogError) in
+                try file.write(buffer, at: headOffset + UInt64(durableEnd))
+            }
             needsSync = true
         }
         if let zero = scan.zeroRange {
             let zeros = [UInt8](repeating: 0, count: zero.count)
-            try zeros.withBytes { buffer throws(LogError) in try file.write(buffer, at: headOffset + UInt64(zero.lowerBound)) }
+            try zeros.withBytes { buffer throws(LogError) in
+                try file.write(buffer, at: headOffset + UInt64(zero.lowerBound))
+            }
             needsSync = true
         }
         if needsSync { try file.sync() }
@@ -222,12 +249,16 @@ enum Recovery {
         let slice = UnsafeRawBufferPointer(rebasing: headBytes[position...])
         let blockHeader = try Block.validate(slice, salt: salt, offset: offset, payloadBytesMax: Int(segmentBytes))
         guard blockHeader.kind == .checkpoint else {
-            throw LogError.corrupt("checkpoint: expected a checkpoint block, found a block of kind \(blockHeader.kind)", at: offset)
+            throw LogError.corrupt(
+                "checkpoint: expected a checkpoint block, found a block of kind \(blockHeader.kind)", at: offset)
         }
         let payload = try Block.payload(slice, header: blockHeader, offset: offset)
-        let checkpoint = try payload.withBytes { bytes throws(LogError) in try Checkpoint.decode(bytes, offset: offset) }
+        let checkpoint = try payload.withBytes { bytes throws(LogError) in try Checkpoint.decode(bytes, offset: offset)
+        }
         guard checkpoint.nextLSN == blockHeader.firstLSN else {
-            throw LogError.corrupt("checkpoint: next LSN \(checkpoint.nextLSN) disagrees with its block (\(blockHeader.firstLSN))", at: offset)
+            throw LogError.corrupt(
+                "checkpoint: next LSN \(checkpoint.nextLSN) disagrees with its block (\(blockHeader.firstLSN))",
+                at: offset)
         }
         return (blockHeader, checkpoint)
     }
@@ -239,27 +270,41 @@ enum Recovery {
     /// higher segment id whose first block, a checkpoint, is followed by a sound records block
     /// (appends only go to a head after its superblock is durable). Returns the superblock that
     /// named it, rebuilt from the head's header and first checkpoint.
-    static func newerHead(file: any StorageFile, superblock: Superblock, slotCount: UInt32) throws(LogError) -> Superblock? {
+    static func newerHead(file: any StorageFile, superblock: Superblock, slotCount: UInt32) throws(LogError)
+        -> Superblock?
+    {
         let segmentBytes = superblock.segmentBytes
         var best: Superblock? = nil
         for slot in 0..<slotCount where slot != superblock.headSlot {
             let base = slotOffset(slot, segmentBytes)
             var headerBytes = [UInt8](repeating: 0, count: Layout.segmentHeaderBytes)
-            guard (try? headerBytes.withMutableBytes({ buffer throws(LogError) in try file.read(into: buffer, at: base) })) == Layout.segmentHeaderBytes,
-                let header = try? headerBytes.withBytes({ buffer throws(LogError) in try SegmentHeader.decode(buffer, offset: base) }),
+            guard
+                (try? headerBytes.withMutableBytes({ buffer throws(LogError) in try file.read(into: buffer, at: base) }))
+                    == Layout.segmentHeaderBytes,
+                let header = try? headerBytes.withBytes({ buffer throws(LogError) in
+                    try SegmentHeader.decode(buffer, offset: base)
+                }),
                 header.fileID == superblock.fileID, header.segmentID > superblock.headSegmentID, header.slot == slot,
                 header.segmentID > best?.headSegmentID ?? 0
             else { continue }
             let window = min(Int(segmentBytes) - Layout.segmentHeaderBytes, 4 << 20)
             var bytes = [UInt8](repeating: 0, count: window)
-            let count = (try? bytes.withMutableBytes({ buffer throws(LogError) in try file.read(into: buffer, at: base + UInt64(Layout.segmentHeaderBytes)) })) ?? 0
+            let count =
+                (try? bytes.withMutableBytes({ buffer throws(LogError) in
+                    try file.read(into: buffer, at: base + UInt64(Layout.segmentHeaderBytes))
+                })) ?? 0
             let checkpointLSN: UInt64? = bytes.withUnsafeBytes { all in
                 let buffer = UnsafeRawBufferPointer(rebasing: all[0..<count])
-                guard let checkpoint = try? Block.validate(buffer, salt: header.salt, offset: 0, payloadBytesMax: Int(segmentBytes)),
-                    checkpoint.kind == .checkpoint, checkpoint.firstLSN == header.firstLSN, checkpoint.totalBytes < count
+                guard
+                    let checkpoint = try? Block.validate(
+                        buffer, salt: header.salt, offset: 0, payloadBytesMax: Int(segmentBytes)),
+                    checkpoint.kind == .checkpoint, checkpoint.firstLSN == header.firstLSN,
+                    checkpoint.totalBytes < count
                 else { return nil }
                 let next = UnsafeRawBufferPointer(rebasing: buffer[checkpoint.totalBytes...])
-                guard let records = try? Block.validate(next, salt: header.salt, offset: 0, payloadBytesMax: Int(segmentBytes)),
+                guard
+                    let records = try? Block.validate(
+                        next, salt: header.salt, offset: 0, payloadBytesMax: Int(segmentBytes)),
                     records.kind == .records, records.firstLSN == header.firstLSN
                 else { return nil }
                 return checkpoint.firstLSN
@@ -277,33 +322,49 @@ enum Recovery {
 
     /// Checks a sealed segment's header and maps its index, rebuilding the index when it is damaged.
     static func openSealed(
-        file: any StorageFile, descriptor: SegmentDescriptor, fileID: UInt64, segmentBytes: UInt64, counters: inout LogCounters
+        file: any StorageFile, descriptor: SegmentDescriptor, fileID: UInt64, segmentBytes: UInt64,
+        counters: inout LogCounters
     ) throws(LogError) -> SealedSegment {
         let base = slotOffset(descriptor.slot, segmentBytes)
         var headerBytes = [UInt8](repeating: 0, count: Layout.segmentHeaderBytes)
         _ = try headerBytes.withMutableBytes { buffer throws(LogError) in try file.read(into: buffer, at: base) }
-        let header = try headerBytes.withBytes { buffer throws(LogError) in try SegmentHeader.decode(buffer, offset: base) }
+        let header = try headerBytes.withBytes { buffer throws(LogError) in
+            try SegmentHeader.decode(buffer, offset: base)
+        }
         guard header.segmentID == descriptor.segmentID, header.salt == descriptor.salt, header.fileID == fileID else {
-            throw .corrupt("sealed segment: checkpoint expects segment \(descriptor.segmentID) in slot \(descriptor.slot), found segment \(header.segmentID)", at: base)
+            throw .corrupt(
+                "sealed segment: checkpoint expects segment \(descriptor.segmentID) in slot \(descriptor.slot), found segment \(header.segmentID)",
+                at: base)
         }
         guard descriptor.blocksEnd <= descriptor.indexOffset, descriptor.indexOffset % UInt64(Layout.pageBytes) == 0,
-            descriptor.indexOffset + descriptor.indexBytes <= segmentBytes, descriptor.indexBytes >= UInt64(Layout.indexHeaderBytes)
+            descriptor.indexOffset + descriptor.indexBytes <= segmentBytes,
+            descriptor.indexBytes >= UInt64(Layout.indexHeaderBytes)
         else {
-            throw .corrupt("sealed segment \(descriptor.segmentID): index region \(descriptor.indexOffset)+\(descriptor.indexBytes) does not fit the slot", at: base)
+            throw .corrupt(
+                "sealed segment \(descriptor.segmentID): index region \(descriptor.indexOffset)+\(descriptor.indexBytes) does not fit the slot",
+                at: base)
         }
         let indexAt = base + descriptor.indexOffset
         do throws(LogError) {
             let region = try file.map(offset: indexAt, length: Int(descriptor.indexBytes))
-            let index = try IndexRegion(region: region, salt: descriptor.salt, segmentID: descriptor.segmentID, offset: indexAt)
+            let index = try IndexRegion(
+                region: region, salt: descriptor.salt, segmentID: descriptor.segmentID, offset: indexAt)
             guard index.blocksEnd == descriptor.blocksEnd else {
-                throw LogError.corrupt("index: blocks end \(index.blocksEnd) disagrees with the checkpoint (\(descriptor.blocksEnd))", at: indexAt)
+                throw LogError.corrupt(
+                    "index: blocks end \(index.blocksEnd) disagrees with the checkpoint (\(descriptor.blocksEnd))",
+                    at: indexAt)
             }
             return SealedSegment(descriptor: descriptor, index: index)
-        } catch where error.code == .corrupt {
+        } catch  where error.code == .corrupt {
             // Indexes are derived data: rebuild from the blocks, which must all be sound.
             let rebuilt = try SegmentScanner.buildIndex(file: file, descriptor: descriptor, segmentBytes: segmentBytes)
-            guard IndexRegion.byteCount(entries: rebuilt.entries.count, lsnEntries: rebuilt.lsnEntries.count) == Int(descriptor.indexBytes) else {
-                throw .corrupt("sealed segment \(descriptor.segmentID): rebuilt index has a different size than recorded; the segment's blocks disagree with its checkpoint", at: indexAt)
+            guard
+                IndexRegion.byteCount(entries: rebuilt.entries.count, lsnEntries: rebuilt.lsnEntries.count)
+                    == Int(descriptor.indexBytes)
+            else {
+                throw .corrupt(
+                    "sealed segment \(descriptor.segmentID): rebuilt index has a different size than recorded; the segment's blocks disagree with its checkpoint",
+                    at: indexAt)
             }
             let bytes = IndexRegion.encode(
                 segmentID: descriptor.segmentID, salt: descriptor.salt, blocksEnd: descriptor.blocksEnd,
@@ -312,7 +373,8 @@ enum Recovery {
             try file.sync()
             counters.indexesRebuilt += 1
             let region = try file.map(offset: indexAt, length: bytes.count)
-            let index = try IndexRegion(region: region, salt: descriptor.salt, segmentID: descriptor.segmentID, offset: indexAt)
+            let index = try IndexRegion(
+                region: region, salt: descriptor.salt, segmentID: descriptor.segmentID, offset: indexAt)
             return SealedSegment(descriptor: descriptor, index: index)
         }
     }
@@ -349,10 +411,13 @@ struct HeadScan {
             do throws(LogError) {
                 let header = try Block.validate(slice, salt: salt, offset: offset, payloadBytesMax: segmentBytes)
                 guard header.firstLSN == pendingLSN else {
-                    throw LogError.corrupt("block: expected first LSN \(pendingLSN), found \(header.firstLSN)", at: offset)
+                    throw LogError.corrupt(
+                        "block: expected first LSN \(pendingLSN), found \(header.firstLSN)", at: offset)
                 }
                 if let first = pending.first, first.header.writeSequence != header.writeSequence {
-                    throw LogError.corrupt("block: write \(first.header.writeSequence) has no last block before write \(header.writeSequence) starts", at: offset)
+                    throw LogError.corrupt(
+                        "block: write \(first.header.writeSequence) has no last block before write \(header.writeSequence) starts",
+                        at: offset)
                 }
                 var counts: [(UInt64, UInt32)] = []
                 if header.kind == .records {
@@ -387,18 +452,29 @@ struct HeadScan {
             }
         }
         if failure != nil || !pending.isEmpty {
-            let reason = failure ?? LogError.corrupt("head segment: the last write has no last block before the segment ends", at: headOffset + UInt64(position))
-            try cut(writeStart: writeStart, badBlock: min(position, segmentBytes - Layout.blockHeaderBytes), bytes: bytes, lastComplete: lastComplete, reason: reason)
+            let reason =
+                failure
+                ?? LogError.corrupt(
+                    "head segment: the last write has no last block before the segment ends",
+                    at: headOffset + UInt64(position))
+            try cut(
+                writeStart: writeStart, badBlock: min(position, segmentBytes - Layout.blockHeaderBytes), bytes: bytes,
+                lastComplete: lastComplete, reason: reason)
         }
         head.blocksEnd = UInt64(writeStart)
         guard sawCheckpoint, writeStart > checkpointRelative else {
-            throw .corrupt("head segment: the checkpoint block the superblock names was not reached by the scan", at: headOffset + UInt64(checkpointRelative))
+            throw .corrupt(
+                "head segment: the checkpoint block the superblock names was not reached by the scan",
+                at: headOffset + UInt64(checkpointRelative))
         }
     }
 
     /// Decides whether the damage at `badBlock`, inside the write starting at `writeStart`, is a
     /// torn, unacknowledged write (cut it whole) or damage to acknowledged data (refuse to open).
-    mutating func cut(writeStart: Int, badBlock position: Int, bytes: UnsafeRawBufferPointer, lastComplete: BlockHeader?, reason: LogError) throws(LogError) {
+    mutating func cut(
+        writeStart: Int, badBlock position: Int, bytes: UnsafeRawBufferPointer, lastComplete: BlockHeader?,
+        reason: LogError
+    ) throws(LogError) {
         let offset = headOffset + UInt64(position)
         if writeStart <= checkpointRelative {
             throw .corrupt("block before the durable checkpoint is damaged: \(reason.message)", at: offset)
@@ -420,18 +496,25 @@ struct HeadScan {
                 if any(lanes .== magicLanes) { break }
                 wordIndex &+= 8
             }
-            while wordIndex < words, bytes.loadUnaligned(fromByteOffset: wordIndex &* 8, as: UInt64.self).littleEndian & 0xFFFF_FFFF != magic {
+            while wordIndex < words,
+                bytes.loadUnaligned(fromByteOffset: wordIndex &* 8, as: UInt64.self).littleEndian & 0xFFFF_FFFF != magic
+            {
                 wordIndex &+= 1
                 if wordIndex & 7 == 0 { break }
             }
             guard wordIndex < words else { break }
-            if bytes.loadUnaligned(fromByteOffset: wordIndex &* 8, as: UInt64.self).littleEndian & 0xFFFF_FFFF != magic { continue }
+            if bytes.loadUnaligned(fromByteOffset: wordIndex &* 8, as: UInt64.self).littleEndian & 0xFFFF_FFFF != magic
+            {
+                continue
+            }
             let magicAt = wordIndex * 8
             wordIndex += 1
             let candidate = magicAt - 8
             guard candidate + Layout.blockHeaderBytes <= segmentBytes else { continue }
             let slice = UnsafeRawBufferPointer(rebasing: bytes[candidate...])
-            if let later = try? Block.validate(slice, salt: salt, offset: headOffset + UInt64(candidate), payloadBytesMax: segmentBytes) {
+            if let later = try? Block.validate(
+                slice, salt: salt, offset: headOffset + UInt64(candidate), payloadBytesMax: segmentBytes)
+            {
                 if later.writeSequence > badWrite, later.flags.contains(.afterSync) {
                     throw .corrupt(
                         "block is damaged (\(reason.message)) but the block at offset \(headOffset + UInt64(candidate)) was written after it was durable: acknowledged data is lost",

@@ -10,17 +10,23 @@ enum SegmentScanner {
         let end = Int(descriptor.blocksEnd)
         var bytes = [UInt8](repeating: 0, count: end)
         let count = try bytes.withMutableBytes { buffer throws(LogError) in try file.read(into: buffer, at: base) }
-        guard count == end else { throw .corrupt("sealed segment \(descriptor.segmentID): file ends inside its blocks", at: base + UInt64(count)) }
+        guard count == end else {
+            throw .corrupt(
+                "sealed segment \(descriptor.segmentID): file ends inside its blocks", at: base + UInt64(count))
+        }
         var position = Layout.segmentHeaderBytes
         var expected = descriptor.firstLSN
         try bytes.withBytes { all throws(LogError) in
             while position < end {
                 let offset = base + UInt64(position)
                 let slice = UnsafeRawBufferPointer(rebasing: all[position..<end])
-                let header = try Block.validate(slice, salt: descriptor.salt, offset: offset, payloadBytesMax: Int(segmentBytes))
+                let header = try Block.validate(
+                    slice, salt: descriptor.salt, offset: offset, payloadBytesMax: Int(segmentBytes))
                 if header.kind == .records {
                     guard header.firstLSN >= expected, header.lastLSN <= descriptor.lastLSN else {
-                        throw .corrupt("sealed segment \(descriptor.segmentID): block LSNs \(header.firstLSN)...\(header.lastLSN) are out of order (expected from \(expected), segment ends at \(descriptor.lastLSN))", at: offset)
+                        throw .corrupt(
+                            "sealed segment \(descriptor.segmentID): block LSNs \(header.firstLSN)...\(header.lastLSN) are out of order (expected from \(expected), segment ends at \(descriptor.lastLSN))",
+                            at: offset)
                     }
                     expected = header.lastLSN + 1
                 }
@@ -29,24 +35,35 @@ enum SegmentScanner {
                 position += header.totalBytes
             }
         }
-        guard position == end else { throw .corrupt("sealed segment \(descriptor.segmentID): last block runs past its blocks end \(end)", at: base + UInt64(end)) }
+        guard position == end else {
+            throw .corrupt(
+                "sealed segment \(descriptor.segmentID): last block runs past its blocks end \(end)",
+                at: base + UInt64(end))
+        }
     }
 
     /// Rebuilds the index entries of a sealed segment from its blocks.
     static func buildIndex(file: any StorageFile, descriptor: SegmentDescriptor, segmentBytes: UInt64) throws(LogError)
         -> (entries: [IndexEntry], lsnEntries: [LSNEntry])
     {
-        var head = HeadState(slot: descriptor.slot, segmentID: descriptor.segmentID, salt: descriptor.salt, firstLSN: descriptor.firstLSN, blocksEnd: 0)
-        try forEachBlock(file: file, descriptor: descriptor, segmentBytes: segmentBytes) { offset, header, payload throws(LogError) in
+        var head = HeadState(
+            slot: descriptor.slot, segmentID: descriptor.segmentID, salt: descriptor.salt,
+            firstLSN: descriptor.firstLSN, blocksEnd: 0)
+        try forEachBlock(file: file, descriptor: descriptor, segmentBytes: segmentBytes) {
+            offset, header, payload throws(LogError) in
             guard header.kind == .records else { return }
-            let counts = try payload.withBytes { raw throws(LogError) in try streamCounts(raw, header: header, offset: offset) }
+            let counts = try payload.withBytes { raw throws(LogError) in
+                try streamCounts(raw, header: header, offset: offset)
+            }
             head.add(block: header, at: offset, counts: counts)
         }
         return (head.sortedEntries(), head.lsnEntries)
     }
 
     /// The number of records per stream (low identity) in a block, in first-seen order.
-    static func streamCounts(_ raw: UnsafeRawBufferPointer, header: BlockHeader, offset: UInt64) throws(LogError) -> [(UInt64, UInt32)] {
+    static func streamCounts(_ raw: UnsafeRawBufferPointer, header: BlockHeader, offset: UInt64) throws(LogError) -> [(
+        UInt64, UInt32
+    )] {
         var counts: [UInt64: UInt32] = [:]
         var order: [(UInt64, UInt32)] = []
         // Consecutive records of one stream are the common case: compare with the previous key
