@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The writer thread: group commit, sealing and rolling the head, checkpoints and failure handling.
 extension LogStore {
     func runWriter() {
@@ -233,84 +235,76 @@ extension LogStore {
         let (head, firstLSN) = state.withLock { ($0.head, $0.nextLSN) }
         let writeSequence = writer.takeWriteSequence()
         let salt = head.salt
+        let compress = options.compression
+
+        // Plan the blocks first (cheap: sizes only), so that large writes can be encoded and
+        // compressed on all cores at once.
+        var plans: [BlockPlan] = []
+        var ranges: [ClosedRange<LSN>] = []
+        ranges.reserveCapacity(commits.count)
+        var lsn = firstLSN
+        var blockStart = RecordPosition(commit: 0, record: 0)
+        var blockFirstLSN = firstLSN
+        var blockRecords = 0
+        var blockRaw = 0
+        let lastCommit = commits.count - 1
+        for commitIndex in commits.indices {
+            let records = commits[commitIndex].records
+            let start = lsn
+            for recordIndex in records.indices {
+                let record = records[recordIndex]
+                blockRaw += Layout.recordHeaderBytes + record.stream.bytes.count + record.payload.count
+                blockRecords += 1
+                lsn += 1
+                let isLast = commitIndex == lastCommit && recordIndex == records.count - 1
+                if isLast || blockRaw >= options.blockRawBytesMax {
+                    plans.append(BlockPlan(start: blockStart, count: blockRecords, firstLSN: blockFirstLSN))
+                    blockStart =
+                        recordIndex + 1 < records.count
+                        ? RecordPosition(commit: commitIndex, record: recordIndex + 1)
+                        : RecordPosition(commit: commitIndex + 1, record: 0)
+                    blockFirstLSN = lsn
+                    blockRecords = 0
+                    blockRaw = 0
+                }
+            }
+            ranges.append(LSN(start)...LSN(lsn - 1))
+        }
+
         // The reusable buffers are moved out of the writer context (not copied), so that mutating
         // them does not copy their storage; they are moved back after the write.
         var output: [UInt8] = []
         swap(&output, &writer.output)
         output.removeAll(keepingCapacity: true)
-        var builder = writer.builder
-        builder.reset()
-        // Per block: the streams in first-seen order with their record counts, and where each is.
-        var order: [(UInt64, UInt32)] = []
-        var positions: [UInt64: Int] = [:]
-        swap(&order, &writer.blockOrder)
-        swap(&positions, &writer.blockPositions)
-        order.removeAll(keepingCapacity: true)
-        positions.removeAll(keepingCapacity: true)
+        while writer.encoders.count < (plans.count > 1 ? plans.count : 1) { writer.encoders.append(BlockEncoder()) }
+        let blockFlags: [BlockFlags] = plans.indices.map { index in
+            var flags: BlockFlags = index == 0 && writer.isSynced ? [.afterSync] : []
+            if index == plans.count - 1 { flags.insert(.writeEnd) }
+            return flags
+        }
         var blocks: [(header: BlockHeader, offset: UInt64, counts: [(UInt64, UInt32)])] = []
-        var isFirstBlock = true
-        let compress = options.compression
-        let blockRawBytesMax = options.blockRawBytesMax
-
-        func finishBlock(isLast: Bool) {
-            var flags: BlockFlags = []
-            if isFirstBlock, writer.isSynced { flags.insert(.afterSync) }
-            if isLast { flags.insert(.writeEnd) }
-            let offset = head.blocksEnd + UInt64(output.count)
-            let header = builder.finish(
-                kind: .records, flags: flags, writeSequence: writeSequence, salt: salt, compress: compress,
-                into: &output)
-            blocks.append((header, offset, order))
-            builder.reset()
-            order.removeAll(keepingCapacity: true)
-            positions.removeAll(keepingCapacity: true)
-            isFirstBlock = false
-        }
-
-        var lsn = firstLSN
-        var ranges: [ClosedRange<LSN>] = []
-        ranges.reserveCapacity(commits.count)
-        // Consecutive records of one stream are the common case: the previous key is compared
-        // before hashing, and its block entry is bumped directly.
-        var previousKey = UnsafeRawBufferPointer(start: nil, count: 0)
-        var previousStream: UInt64 = 0
-        var previousPosition = -1
-        let lastCommit = commits.count - 1
-        for commitIndex in commits.indices {
-            let records = commits[commitIndex].records
-            let start = lsn
-            let lastRecord = records.count - 1
-            for recordIndex in records.indices {
-                let record = records[recordIndex]
-                record.stream.bytes.withUnsafeBytes { key in
-                    record.payload.withUnsafeBytes { payload in builder.add(lsn: lsn, key: key, payload: payload) }
-                    if previousPosition >= 0, bytesEqual(key, previousKey) {
-                        order[previousPosition].1 += 1
-                        return
-                    }
-                    previousKey = key
-                    previousStream = Codec.hash128(key).low
-                    if let position = positions[previousStream] {
-                        previousPosition = position
-                        order[position].1 += 1
-                    } else {
-                        previousPosition = order.count
-                        positions[previousStream] = order.count
-                        order.append((previousStream, 1))
-                    }
-                }
-                lsn += 1
-                if builder.rawBytes >= blockRawBytesMax, !(commitIndex == lastCommit && recordIndex == lastRecord) {
-                    finishBlock(isLast: false)
-                    previousPosition = -1
-                }
+        blocks.reserveCapacity(plans.count)
+        if plans.count > 1 {
+            // The encoders, commits and plans are only read during the parallel section, and each
+            // iteration writes only its own encoder.
+            let work = UncheckedSendable((encoders: writer.encoders, commits: commits, plans: plans, flags: blockFlags))
+            DispatchQueue.concurrentPerform(iterations: plans.count) { index in
+                work.value.encoders[index].encode(
+                    work.value.commits, work.value.plans[index], flags: work.value.flags[index],
+                    writeSequence: writeSequence, salt: salt, compress: compress)
             }
-            ranges.append(LSN(start)...LSN(lsn - 1))
+            for index in plans.indices {
+                let encoder = writer.encoders[index]
+                blocks.append((encoder.header, head.blocksEnd + UInt64(output.count), encoder.counts))
+                output.append(contentsOf: encoder.output)
+            }
+        } else {
+            let encoder = writer.encoders[0]
+            encoder.encode(
+                commits, plans[0], flags: blockFlags[0], writeSequence: writeSequence, salt: salt, compress: compress)
+            blocks.append((encoder.header, head.blocksEnd, encoder.counts))
+            output.append(contentsOf: encoder.output)
         }
-        finishBlock(isLast: true)
-        writer.builder = builder
-        writer.blockOrder = order
-        writer.blockPositions = positions
         precondition(output.count <= bound, "a write exceeded its computed bound")
 
         let base = slotOffset(head.slot) + head.blocksEnd
@@ -500,4 +494,87 @@ extension LogStore {
         if sealedSegment == nil { retire([head.slot]) }
         if options.autoCompact, sealedSegment != nil { _ = try compactNow() }
     }
+}
+
+/// Where a record is in a group: the commit and the record within it.
+struct RecordPosition {
+    var commit: Int
+    var record: Int
+}
+
+/// One block of a group commit: its first record, how many records, and their first LSN.
+struct BlockPlan {
+    var start: RecordPosition
+    var count: Int
+    var firstLSN: UInt64
+}
+
+/// Encodes one planned block: its records, their per-stream counts and the finished block bytes.
+/// The writer keeps one per block of its largest write and runs them on all cores at once.
+final class BlockEncoder: @unchecked Sendable {
+    var builder = BlockBuilder()
+    var output: [UInt8] = []
+    var header = BlockHeader(
+        kind: .records, codec: .none, flags: [], firstLSN: 0, lastLSN: 0, writeSequence: 0, recordCount: 0, rawBytes: 0,
+        storedBytes: 0)
+    /// The block's streams in first-seen order with their record counts.
+    var counts: [(UInt64, UInt32)] = []
+    private var positions: [UInt64: Int] = [:]
+
+    func encode(
+        _ commits: [Commit], _ plan: BlockPlan, flags: BlockFlags, writeSequence: UInt64, salt: UInt64, compress: Bool
+    ) {
+        builder.reset()
+        output.removeAll(keepingCapacity: true)
+        counts = []
+        positions.removeAll(keepingCapacity: true)
+        // Consecutive records of one stream are the common case: the previous key is compared
+        // before hashing, and its entry is bumped directly.
+        var previousKey = UnsafeRawBufferPointer(start: nil, count: 0)
+        var previousPosition = -1
+        var commitIndex = plan.start.commit
+        var recordIndex = plan.start.record
+        var remaining = plan.count
+        var lsn = plan.firstLSN
+        while remaining > 0 {
+            // Records are borrowed through the commit's buffer: no reference counting per record.
+            commits[commitIndex].records.withUnsafeBufferPointer { records in
+                let end = min(records.count, recordIndex + remaining)
+                for index in recordIndex..<end {
+                    records[index].stream.bytes.withUnsafeBytes { key in
+                        records[index].payload.withUnsafeBytes { payload in
+                            builder.add(lsn: lsn, key: key, payload: payload)
+                        }
+                        if previousPosition >= 0, bytesEqual(key, previousKey) {
+                            counts[previousPosition].1 += 1
+                            return
+                        }
+                        previousKey = key
+                        let stream = Codec.hash128(key).low
+                        if let existing = positions[stream] {
+                            previousPosition = existing
+                            counts[existing].1 += 1
+                        } else {
+                            previousPosition = counts.count
+                            positions[stream] = counts.count
+                            counts.append((stream, 1))
+                        }
+                    }
+                    lsn += 1
+                }
+                remaining -= end - recordIndex
+            }
+            commitIndex += 1
+            recordIndex = 0
+        }
+        header = builder.finish(
+            kind: .records, flags: flags, writeSequence: writeSequence, salt: salt, compress: compress, into: &output)
+    }
+}
+
+/// Hands values that are safe to share (by construction, as documented where used) to a
+/// concurrent section.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -13,9 +13,8 @@ final class WriterContext: @unchecked Sendable {
     /// Slot-relative end of the head's latest checkpoint block.
     var checkpointEnd: UInt64 = 0
     var output: [UInt8] = []
-    var builder = BlockBuilder()
-    var blockOrder: [(UInt64, UInt32)] = []
-    var blockPositions: [UInt64: Int] = [:]
+    /// One encoder per block of the largest write so far.
+    var encoders: [BlockEncoder] = []
 
     init(superblock: Superblock, nextSegmentID: UInt64, nextWriteSequence: UInt64, freeSlots: [UInt32]) {
         self.superblock = superblock
