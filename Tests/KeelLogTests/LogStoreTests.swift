@@ -71,3 +71,45 @@ func record(_ stream: String, _ text: String) -> LogRecord {
         try reopened.close()
     }
 }
+
+/// Regression tests for inputs the fuzzers found (`Fuzz/FailCases`).
+@Suite struct FuzzRegressionTests {
+    /// FailCases/FuzzRecovery/read-reserves-for-index-record-counts: an index entry with a forged
+    /// record count (checksums recomputed) made a read reserve tens of gigabytes. The index's counts
+    /// must add up to the segment's, so the forged index is rebuilt instead.
+    @Test func forgedIndexRecordCountIsRebuiltNotTrusted() throws {
+        let disk = SimulatedDisk(seed: 5)
+        var options = LogOptions()
+        options.segmentBytes = 1 << 20
+        do {
+            let store = try LogStore.open(file: try disk.open("keel.db", create: true), options: options)
+            for batch in 0..<3 {
+                try store.appendBlocking((0..<10).map { record("s\($0)", "batch \(batch) record \($0)") })
+            }
+            try store.sealBlocking()
+            try store.close()
+        }
+        var bytes = try #require(disk.durableBytes(of: "keel.db"))
+        // Slot 0 is the sealed segment; its index is at the first page after its blocks.
+        let store = try LogStore.open(file: try disk.open("keel.db", create: false), options: options)
+        let sealed = try #require(store.stats().sealedSegments.first)
+        try store.close()
+        let indexAt = Int(Layout.dataOffset + sealed.indexOffset)
+        let firstEntry = indexAt + Layout.indexHeaderBytes
+        bytes.withUnsafeMutableBytes { all in
+            all.storeBytes(of: UInt32(1_769_238_607).littleEndian, toByteOffset: firstEntry + 12, as: UInt32.self)
+            let region = UnsafeMutableRawBufferPointer(rebasing: all[indexAt..<indexAt + Int(sealed.indexBytes)])
+            let body = UnsafeRawBufferPointer(rebasing: region[Layout.indexHeaderBytes...])
+            region.storeBytes(of: Codec.checksum(body, seed: sealed.salt).littleEndian, toByteOffset: 48, as: UInt64.self)
+            let header = UnsafeRawBufferPointer(rebasing: region[0..<56])
+            region.storeBytes(of: Codec.checksum(header, seed: sealed.salt).littleEndian, toByteOffset: 56, as: UInt64.self)
+        }
+        disk.setDurableBytes(bytes, of: "keel.db")
+        let reopened = try LogStore.open(file: try disk.open("keel.db", create: false), options: options)
+        #expect(reopened.stats().counters.indexesRebuilt == 1)
+        for stream in 0..<10 {
+            #expect(try reopened.read(stream: StreamKey("s\(stream)")).count == 3)
+        }
+        try reopened.close()
+    }
+}

@@ -33,6 +33,8 @@ public struct IndexRegion: @unchecked Sendable {
     public let blocksEnd: UInt64
     public let entryCount: Int
     public let lsnEntryCount: Int
+    /// The sum of the entries' record counts: the segment's record count when the index is sound.
+    public private(set) var recordTotal: UInt64 = 0
 
     /// Bytes of a region with these counts.
     public static func byteCount(entries: Int, lsnEntries: Int) -> Int {
@@ -111,6 +113,7 @@ public struct IndexRegion: @unchecked Sendable {
         self.entryCount = Int(entries)
         self.lsnEntryCount = Int(lsnEntries)
         var previous: IndexEntry? = nil
+        var total: UInt64 = 0
         for index in 0..<entryCount {
             let current = entry(at: index)
             if let previous, !(previous < current) {
@@ -122,7 +125,9 @@ public struct IndexRegion: @unchecked Sendable {
                     at: offset)
             }
             previous = current
+            total += UInt64(current.recordCount)
         }
+        self.recordTotal = total
         var previousLSN: UInt64 = 0
         for index in 0..<lsnEntryCount {
             let current = lsnEntry(at: index)

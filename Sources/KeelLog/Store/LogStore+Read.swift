@@ -37,7 +37,9 @@ extension LogStore {
         if isDead { return [] }
         defer { state.withLock { $0.endRead(epoch) } }
         var result: [StoredRecord] = []
-        result.reserveCapacity(sources.reduce(0) { $0 + $1.entries.reduce(0) { $0 + Int($1.recordCount) } })
+        // Counts come from disk: they size the result only up to a bound.
+        let expected = sources.reduce(0) { $0 + $1.entries.reduce(0) { $0 + Int($1.recordCount) } }
+        result.reserveCapacity(min(expected, 1 << 20))
         for source in sources {
             for entry in source.entries {
                 let block = try loadBlock(

@@ -354,8 +354,14 @@ enum Recovery {
                     "index: blocks end \(index.blocksEnd) disagrees with the checkpoint (\(descriptor.blocksEnd))",
                     at: indexAt)
             }
+            // Record counts drive reads and compaction: they must add up to the segment's.
+            guard index.recordTotal == descriptor.recordCount else {
+                throw LogError.corrupt(
+                    "index: entries count \(index.recordTotal) records, the checkpoint says \(descriptor.recordCount)",
+                    at: indexAt)
+            }
             return SealedSegment(descriptor: descriptor, index: index)
-        } catch  where error.code == .corrupt {
+        } catch where error.code == .corrupt {
             // Indexes are derived data: rebuild from the blocks, which must all be sound.
             let rebuilt = try SegmentScanner.buildIndex(file: file, descriptor: descriptor, segmentBytes: segmentBytes)
             guard
@@ -375,6 +381,11 @@ enum Recovery {
             let region = try file.map(offset: indexAt, length: bytes.count)
             let index = try IndexRegion(
                 region: region, salt: descriptor.salt, segmentID: descriptor.segmentID, offset: indexAt)
+            guard index.recordTotal == descriptor.recordCount else {
+                throw .corrupt(
+                    "sealed segment \(descriptor.segmentID): its blocks hold \(index.recordTotal) records, the checkpoint says \(descriptor.recordCount)",
+                    at: indexAt)
+            }
             return SealedSegment(descriptor: descriptor, index: index)
         }
     }
