@@ -22,6 +22,11 @@ let package = Package(
             pkgConfig: "libxxhash",
             providers: [.apt(["libxxhash-dev"])]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         .target(
             name: "KeelLog",
             dependencies: ["CLZ4", "CXXHash"]
@@ -30,6 +35,7 @@ let package = Package(
             name: "keel",
             dependencies: [
                 "KeelLog",
+                "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -4,6 +4,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Keel's throughput and latency.",
-        subcommands: []
+        subcommands: [BenchLogCommand.self]
     )
 }
