@@ -51,7 +51,7 @@ extension LogStore {
         }
     }
 
-    private func finishClose(_ completion: @Sendable (Result<Void, LogError>) -> Void) {
+    private func finishClose(_ completion: @escaping @Sendable (Result<Void, LogError>) -> Void) {
         var result: Result<Void, LogError> = .success(())
         if currentFailure() == nil {
             // A clean close ends with a checkpoint: the next open then has nothing to write again.
@@ -69,7 +69,27 @@ extension LogStore {
         }
         for job in queue.takeAll(timeoutNanoseconds: 0) { job.fail(LogError(.closed, "the log store is closed")) }
         file.close()
-        completion(result)
+        // After every acknowledgement queued before it; then the notifier stops.
+        notify(.closed(result, completion))
+    }
+
+    /// Queues acknowledgements for the notifier thread, which calls them in order.
+    func notify(_ notification: Notification) {
+        _ = notifications.push(notification, limit: .max)
+    }
+
+    func runNotifier() {
+        while true {
+            for notification in notifications.takeAll(timeoutNanoseconds: nil) {
+                switch notification {
+                case .acknowledged(let commits, let ranges):
+                    for (commit, range) in zip(commits, ranges) { commit.completion(.success(range)) }
+                case .closed(let result, let completion):
+                    completion(result)
+                    return
+                }
+            }
+        }
     }
 
     private func perform(_ job: Job) {
@@ -198,7 +218,7 @@ extension LogStore {
         if accepted.isEmpty { return }
         do throws(LogError) {
             let ranges = try writeRecords(accepted, rawBound: rawBound, recordTotal: recordTotal)
-            for (commit, range) in zip(accepted, ranges) { commit.completion(.success(range)) }
+            notify(.acknowledged(accepted, ranges))
         } catch {
             enterFailure(error)
             let failure = currentFailure() ?? error
@@ -243,6 +263,9 @@ extension LogStore {
         var ranges: [ClosedRange<LSN>] = []
         ranges.reserveCapacity(commits.count)
         var lsn = firstLSN
+        // Blocks of a large write get even sizes, so that the cores encoding them finish together.
+        let blockCount = max(1, (rawBound + options.blockRawBytesMax - 1) / options.blockRawBytesMax)
+        let blockTarget = (rawBound + blockCount - 1) / blockCount
         var blockStart = RecordPosition(commit: 0, record: 0)
         var blockFirstLSN = firstLSN
         var blockRecords = 0
@@ -257,7 +280,7 @@ extension LogStore {
                 blockRecords += 1
                 lsn += 1
                 let isLast = commitIndex == lastCommit && recordIndex == records.count - 1
-                if isLast || blockRaw >= options.blockRawBytesMax {
+                if isLast || blockRaw >= blockTarget {
                     plans.append(BlockPlan(start: blockStart, count: blockRecords, firstLSN: blockFirstLSN))
                     blockStart =
                         recordIndex + 1 < records.count
@@ -577,4 +600,12 @@ final class BlockEncoder: @unchecked Sendable {
 struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// Work for the notifier thread.
+enum Notification: @unchecked Sendable {
+    /// Commits made durable, with their LSNs.
+    case acknowledged([Commit], [ClosedRange<LSN>])
+    /// The store closed: the last notification.
+    case closed(Result<Void, LogError>, @Sendable (Result<Void, LogError>) -> Void)
 }

@@ -19,6 +19,9 @@ public final class LogStore: @unchecked Sendable {
 
     let state: Mutex<SharedState>
     let queue = WorkQueue<Job>()
+    /// Acknowledgements, delivered by a thread of their own so that waking appenders overlaps the
+    /// writer's next write and sync.
+    let notifications = WorkQueue<Notification>()
     let cache: BlockCache
     let writer: WriterContext
 
@@ -31,6 +34,7 @@ public final class LogStore: @unchecked Sendable {
         self.cache = BlockCache(bytesMax: options.blockCacheBytes)
         self.writer = recovered.writer
         startThread(name: "keel-log-writer") { [self] in self.runWriter() }
+        startThread(name: "keel-log-notifier") { [self] in self.runNotifier() }
     }
 
     /// Opens the data file at `path`, creating it when missing, and recovers it.

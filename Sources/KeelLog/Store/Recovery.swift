@@ -361,7 +361,7 @@ enum Recovery {
                     at: indexAt)
             }
             return SealedSegment(descriptor: descriptor, index: index)
-        } catch where error.code == .corrupt {
+        } catch  where error.code == .corrupt {
             // Indexes are derived data: rebuild from the blocks, which must all be sound.
             let rebuilt = try SegmentScanner.buildIndex(file: file, descriptor: descriptor, segmentBytes: segmentBytes)
             guard
