@@ -100,9 +100,11 @@ func record(_ stream: String, _ text: String) -> LogRecord {
             all.storeBytes(of: UInt32(1_769_238_607).littleEndian, toByteOffset: firstEntry + 12, as: UInt32.self)
             let region = UnsafeMutableRawBufferPointer(rebasing: all[indexAt..<indexAt + Int(sealed.indexBytes)])
             let body = UnsafeRawBufferPointer(rebasing: region[Layout.indexHeaderBytes...])
-            region.storeBytes(of: Codec.checksum(body, seed: sealed.salt).littleEndian, toByteOffset: 48, as: UInt64.self)
+            region.storeBytes(
+                of: Codec.checksum(body, seed: sealed.salt).littleEndian, toByteOffset: 48, as: UInt64.self)
             let header = UnsafeRawBufferPointer(rebasing: region[0..<56])
-            region.storeBytes(of: Codec.checksum(header, seed: sealed.salt).littleEndian, toByteOffset: 56, as: UInt64.self)
+            region.storeBytes(
+                of: Codec.checksum(header, seed: sealed.salt).littleEndian, toByteOffset: 56, as: UInt64.self)
         }
         disk.setDurableBytes(bytes, of: "keel.db")
         let reopened = try LogStore.open(file: try disk.open("keel.db", create: false), options: options)
