@@ -504,7 +504,7 @@ extension CorruptionMatrixTests {
                 return targets[0]
             case .garbageAfterHead(let count, let blockMagic):
                 let start = Int(fixture.map.headEnd)
-                var random = SplitMix(seed: UInt64(count) &* 31 &+ (blockMagic ? 1 : 0))
+                var random = SplitMix64(seed: UInt64(count) &* 31 &+ (blockMagic ? 1 : 0))
                 var garbage = (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
                 if blockMagic {
                     garbage.withUnsafeMutableBytes { out in
@@ -573,7 +573,7 @@ extension CorruptionMatrixTests {
         }
 
         func bytes(fixture: Fixture) -> [UInt8] {
-            var random = SplitMix(seed: 0xBAD_F11E)
+            var random = SplitMix64(seed: 0xBAD_F11E)
             func randomBytes(_ count: Int) -> [UInt8] {
                 (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
             }

@@ -14,7 +14,7 @@ import Testing
     }
 
     struct Workload {
-        var random: SplitMix
+        var random: SplitMix64
         var nextCommit = 0
         /// Acknowledged commits: id → (LSN range, records).
         var acknowledged: [Int: (range: ClosedRange<LSN>, records: [LogRecord])] = [:]
@@ -23,19 +23,19 @@ import Testing
         var dead = Set<StreamKey>()
         let streams = (0..<12).map { StreamKey("wf-\($0)/run-1") }
 
-        init(seed: UInt64) { random = SplitMix(seed: seed) }
+        init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
         mutating func makeCommit() -> (Int, [LogRecord]) {
             let id = nextCommit
             nextCommit += 1
-            let count = Int(random.next(upTo: 8)) + 1
+            let count = Int(random.next(below: 8)) + 1
             var records: [LogRecord] = []
             let live = streams.filter { !dead.contains($0) }
             for index in 0..<count {
-                let stream = live[Int(random.next(upTo: UInt64(live.count)))]
-                let size = Int(random.next(upTo: 1500))
+                let stream = live[Int(random.next(below: UInt64(live.count)))]
+                let size = Int(random.next(below: 1500))
                 var payload = Array("commit=\(id) index=\(index) count=\(count) ".utf8)
-                for _ in 0..<size { payload.append(UInt8(97 + random.next(upTo: 6))) }
+                for _ in 0..<size { payload.append(UInt8(97 + random.next(below: 6))) }
                 records.append(LogRecord(stream: stream, payload: payload))
             }
             return (id, records)
@@ -62,9 +62,9 @@ import Testing
         for crash in 0..<crashes {
             let outcomes = Outcomes()
             var submitted: [Int: [LogRecord]] = [:]
-            let rounds = Int(workload.random.next(upTo: 40)) + 5
+            let rounds = Int(workload.random.next(below: 40)) + 5
             for round in 0..<rounds {
-                let inFlight = Int(workload.random.next(upTo: 6)) + 1
+                let inFlight = Int(workload.random.next(below: 6)) + 1
                 let group = DispatchGroup()
                 for _ in 0..<inFlight {
                     let (id, records) = workload.makeCommit()
@@ -80,16 +80,16 @@ import Testing
                     // Crash while the last commits may be anywhere between queued and synced.
                     disk.crash(
                         .random(
-                            tearUnit: workload.random.next(upTo: 2) == 0 ? 512 : 4096,
-                            garble: workload.random.next(upTo: 2) == 0))
+                            tearUnit: workload.random.next(below: 2) == 0 ? 512 : 4096,
+                            garble: workload.random.next(below: 2) == 0))
                 }
                 group.wait()
                 if isLastRound { break }
-                switch workload.random.next(upTo: 20) {
+                switch workload.random.next(below: 20) {
                 case 0: try store.sealBlocking()
                 case 1: try store.checkpointBlocking()
                 case 2:
-                    let victim = workload.streams[Int(workload.random.next(upTo: UInt64(workload.streams.count)))]
+                    let victim = workload.streams[Int(workload.random.next(below: UInt64(workload.streams.count)))]
                     if !workload.dead.contains(victim), workload.dead.count < workload.streams.count - 2 {
                         try store.markDeadBlocking([victim])
                         workload.dead.insert(victim)
@@ -220,18 +220,4 @@ import Testing
     func regressionSeeds(seed: UInt64) throws {
         try runSeed(seed, durability: .fsync, crashes: 4)
     }
-}
-
-/// A small deterministic generator for tests (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next(upTo bound: UInt64) -> UInt64 { next() % bound }
 }

@@ -451,7 +451,7 @@ import Testing
                 == .none)
 
         // Bytes LZ4 cannot shrink are stored raw.
-        var generator = SplitMix64Generator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         var noisy = BlockBuilder()
         add(&noisy, lsn: 1, key: "k", payload: (0..<4096).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
         bytes.removeAll()
@@ -1143,18 +1143,5 @@ private func decodeCheckpointBlock(_ file: [UInt8], at offset: Int, salt: UInt64
             header,
             try payload.withBytes { bytes throws(LogError) in try Checkpoint.decode(bytes, offset: UInt64(offset)) }
         )
-    }
-}
-
-/// A small deterministic generator for incompressible test bytes.
-private struct SplitMix64Generator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
     }
 }

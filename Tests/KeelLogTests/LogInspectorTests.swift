@@ -122,20 +122,10 @@ private func firstSealedRecordsBlock(_ store: InspectedStore) throws -> (offset:
 
 /// A seeded generator, so a failing random-input case can be replayed.
 private struct SeededBytes {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count + 8)
-        while bytes.count < count { withUnsafeBytes(of: next()) { bytes.append(contentsOf: $0) } }
-        return Array(bytes.prefix(count))
-    }
+    var generator: SplitMix64
+    init(state: UInt64) { generator = SplitMix64(seed: state) }
+    mutating func next() -> UInt64 { generator.next() }
+    mutating func bytes(_ count: Int) -> [UInt8] { generator.bytes(count: count) }
 }
 
 @Suite struct LogInspectorTests {

@@ -26,7 +26,7 @@ import Testing
         let seed =
             UInt64(ProcessInfo.processInfo.environment["KEEL_MODEL_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
         print("model test: seed \(seed), compression \(compression)")
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         let directory = TemporaryDirectory()
         let options = options(compression: compression)
         var store = try LogStore.open(path: directory.file(), options: options)
@@ -35,14 +35,14 @@ import Testing
         var streams = (0..<8).map { StreamKey("wf-\($0)") }
         streamCounter = streams.count
         for step in 0..<400 {
-            switch random.next(upTo: 100) {
+            switch random.next(below: 100) {
             case 0..<70:
-                let count = Int(random.next(upTo: 30)) + 1
+                let count = Int(random.next(below: 30)) + 1
                 var batch: [LogRecord] = []
                 for _ in 0..<count {
-                    let stream = streams[Int(random.next(upTo: UInt64(streams.count)))]
-                    let size = Int(random.next(upTo: 3000))
-                    let payload = (0..<size).map { _ in UInt8(truncatingIfNeeded: random.next(upTo: 16) + 65) }
+                    let stream = streams[Int(random.next(below: UInt64(streams.count)))]
+                    let size = Int(random.next(below: 3000))
+                    let payload = (0..<size).map { _ in UInt8(truncatingIfNeeded: random.next(below: 16) + 65) }
                     batch.append(LogRecord(stream: stream, payload: payload))
                 }
                 let range = try store.appendBlocking(batch)
@@ -51,7 +51,7 @@ import Testing
                     model.records.append((range.lowerBound.rawValue + UInt64(index), record.stream, record.payload))
                 }
             case 70..<78:
-                let stream = streams[Int(random.next(upTo: UInt64(streams.count)))]
+                let stream = streams[Int(random.next(below: UInt64(streams.count)))]
                 let expected = model.live.filter { $0.stream == stream }
                 let actual = try store.read(stream: stream)
                 #expect(actual.map(\.lsn.rawValue) == expected.map(\.lsn), "seed \(seed) step \(step): read \(stream)")
@@ -59,7 +59,7 @@ import Testing
                     actual.map(\.payload) == expected.map(\.payload), "seed \(seed) step \(step): payloads of \(stream)"
                 )
             case 78..<84:
-                let from = random.next(upTo: UInt64(model.records.count + 2)) + 1
+                let from = random.next(below: UInt64(model.records.count + 2)) + 1
                 var actual: [UInt64] = []
                 try store.scan(from: LSN(from)) {
                     actual.append($0.lsn.rawValue); return true
@@ -73,7 +73,7 @@ import Testing
                 #expect(store.lastLSN.rawValue == UInt64(model.records.count), "seed \(seed) step \(step): reopen")
             case 89..<93:
                 // A workflow closes: its stream dies and a new one takes its place.
-                let index = Int(random.next(upTo: UInt64(streams.count)))
+                let index = Int(random.next(below: UInt64(streams.count)))
                 try store.markDeadBlocking([streams[index]])
                 model.dead.insert(streams[index])
                 streams[index] = StreamKey("wf-\(streamCounter)")

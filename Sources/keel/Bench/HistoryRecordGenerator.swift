@@ -1,23 +1,17 @@
 import KeelLog
 
-/// A small deterministic pseudo-random generator (SplitMix64), so every run appends the same bytes.
+/// A deterministic pseudo-random source (SplitMix64), so every run appends the same bytes.
 struct BenchRandom {
-    private var state: UInt64
+    private var generator: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
+    mutating func next() -> UInt64 { generator.next() }
 
     /// A value in `0..<bound`.
     mutating func below(_ bound: Int) -> Int {
         precondition(bound > 0, "a random bound must be positive")
-        return Int(next() % UInt64(bound))
+        return Int(generator.next(below: UInt64(bound)))
     }
 }
 
