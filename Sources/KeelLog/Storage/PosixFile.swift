@@ -79,6 +79,18 @@ public final class PosixFile: StorageFile, @unchecked Sendable {
         let current = try self.size()
         guard size > current else { return }
         try Syscalls.allocate(descriptor, offset: current, length: size - current, path)
+        // Zeros are written over the new space: extents that were only allocated would make every
+        // later fdatasync into them also commit an extent conversion to the journal, while a sync of
+        // plain overwrites flushes data alone (measured here: about 120 µs against 85 µs).
+        let chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = current
+        while offset < size {
+            let count = Int(min(UInt64(chunk.count), size - offset))
+            try chunk.withBytes { buffer throws(LogError) in
+                try Syscalls.pwrite(descriptor, UnsafeRawBufferPointer(rebasing: buffer[0..<count]), offset, path)
+            }
+            offset += UInt64(count)
+        }
         // The new size is file metadata: fsync (not fdatasync) it, then the directory entry.
         try Syscalls.fsync(descriptor, path)
         try Syscalls.syncDirectory(of: path)
