@@ -100,8 +100,7 @@ extension LogStore {
             blocksEnd: UInt64(Layout.segmentHeaderBytes))
         var bytes: [UInt8] = []
         var builder = BlockBuilder()
-        var counts: [UInt64: UInt32] = [:]
-        var order: [UInt64] = []
+        var counter = StreamCounter()
         var copied: UInt64 = 0
         var dropped: UInt64 = 0
         var droppedBySegment: [StreamIdentity: UInt32] = [:]
@@ -113,10 +112,9 @@ extension LogStore {
             let offset = UInt64(Layout.segmentHeaderBytes + bytes.count)
             let header = builder.finish(
                 kind: .records, flags: [], writeSequence: 0, salt: salt, compress: compress, into: &bytes)
-            output.add(block: header, at: offset, counts: order.map { ($0, counts[$0]!) })
+            output.add(block: header, at: offset, counts: counter.counts)
             builder.reset()
-            counts.removeAll(keepingCapacity: true)
-            order.removeAll(keepingCapacity: true)
+            counter.reset()
         }
 
         for segment in run {
@@ -133,12 +131,7 @@ extension LogStore {
                             return
                         }
                         builder.add(lsn: lsn, key: key, payload: value)
-                        if let count = counts[identity.low] {
-                            counts[identity.low] = count + 1
-                        } else {
-                            counts[identity.low] = 1
-                            order.append(identity.low)
-                        }
+                        counter.count(key, stream: identity.low)
                         copied += 1
                         if builder.rawBytes >= options.blockRawBytesMax { finishBlock() }
                     }

@@ -546,21 +546,16 @@ final class BlockEncoder: @unchecked Sendable {
     var header = BlockHeader(
         kind: .records, codec: .none, flags: [], firstLSN: 0, lastLSN: 0, writeSequence: 0, recordCount: 0, rawBytes: 0,
         storedBytes: 0)
+    private var counter = StreamCounter()
     /// The block's streams in first-seen order with their record counts.
-    var counts: [(UInt64, UInt32)] = []
-    private var positions: [UInt64: Int] = [:]
+    var counts: [(UInt64, UInt32)] { counter.counts }
 
     func encode(
         _ commits: [Commit], _ plan: BlockPlan, flags: BlockFlags, writeSequence: UInt64, salt: UInt64, compress: Bool
     ) {
         builder.reset()
         output.removeAll(keepingCapacity: true)
-        counts = []
-        positions.removeAll(keepingCapacity: true)
-        // Consecutive records of one stream are the common case: the previous key is compared
-        // before hashing, and its entry is bumped directly.
-        var previousKey = UnsafeRawBufferPointer(start: nil, count: 0)
-        var previousPosition = -1
+        counter.reset()
         var commitIndex = plan.start.commit
         var recordIndex = plan.start.record
         var remaining = plan.count
@@ -574,20 +569,7 @@ final class BlockEncoder: @unchecked Sendable {
                         records[index].payload.withUnsafeBytes { payload in
                             builder.add(lsn: lsn, key: key, payload: payload)
                         }
-                        if previousPosition >= 0, bytesEqual(key, previousKey) {
-                            counts[previousPosition].1 += 1
-                            return
-                        }
-                        previousKey = key
-                        let stream = Codec.hash128(key).low
-                        if let existing = positions[stream] {
-                            previousPosition = existing
-                            counts[existing].1 += 1
-                        } else {
-                            previousPosition = counts.count
-                            positions[stream] = counts.count
-                            counts.append((stream, 1))
-                        }
+                        counter.count(key)
                     }
                     lsn += 1
                 }

@@ -64,28 +64,51 @@ enum SegmentScanner {
     static func streamCounts(_ raw: UnsafeRawBufferPointer, header: BlockHeader, offset: UInt64) throws(LogError) -> [(
         UInt64, UInt32
     )] {
-        var counts: [UInt64: UInt32] = [:]
-        var order: [(UInt64, UInt32)] = []
-        // Consecutive records of one stream are the common case: compare with the previous key
-        // before hashing.
-        var previousKey = UnsafeRawBufferPointer(start: nil, count: 0)
-        var previousIndex = -1
-        try Block.forEachRecord(raw, header: header, offset: offset) { _, key, _ in
-            if previousIndex >= 0, bytesEqual(key, previousKey) {
-                order[previousIndex].1 += 1
-                return
-            }
-            let stream = Codec.hash128(key).low
-            previousKey = key
-            if let index = counts[stream] {
-                previousIndex = Int(index)
-                order[previousIndex].1 += 1
-            } else {
-                previousIndex = order.count
-                counts[stream] = UInt32(order.count)
-                order.append((stream, 1))
-            }
+        var counter = StreamCounter()
+        try Block.forEachRecord(raw, header: header, offset: offset) { _, key, _ in counter.count(key) }
+        return counter.counts
+    }
+}
+
+/// Counts the records of each stream in one block, in first-seen order: what a block contributes
+/// to its segment's index.
+struct StreamCounter {
+    /// Streams (low 64 bits of their identity) in first-seen order, with their record counts.
+    private(set) var counts: [(UInt64, UInt32)] = []
+    private var positions: [UInt64: Int] = [:]
+    // Consecutive records of one stream are the common case: the previous key is compared before
+    // hashing, and its entry is bumped directly.
+    private var previousKey = UnsafeRawBufferPointer(start: nil, count: 0)
+    private var previousPosition = -1
+
+    /// Counts one record with stream key `key`. `key` must stay valid until the next call or `reset`.
+    @inline(__always)
+    mutating func count(_ key: UnsafeRawBufferPointer) {
+        if previousPosition >= 0, bytesEqual(key, previousKey) {
+            counts[previousPosition].1 += 1
+            return
         }
-        return order
+        count(key, stream: Codec.hash128(key).low)
+    }
+
+    /// Counts one record whose stream's low identity is already known.
+    @inline(__always)
+    mutating func count(_ key: UnsafeRawBufferPointer, stream: UInt64) {
+        previousKey = key
+        if let existing = positions[stream] {
+            previousPosition = existing
+            counts[existing].1 += 1
+        } else {
+            previousPosition = counts.count
+            positions[stream] = counts.count
+            counts.append((stream, 1))
+        }
+    }
+
+    /// Starts a new block.
+    mutating func reset() {
+        counts = []
+        positions.removeAll(keepingCapacity: true)
+        previousPosition = -1
     }
 }
