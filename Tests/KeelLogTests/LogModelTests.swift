@@ -235,3 +235,27 @@ import Testing
         }
     }
 }
+
+@Suite struct LogLifecycleTests {
+    @Test func aStoreDroppedWithoutCloseReleasesItsFileAndKeepsItsRecords() throws {
+        let directory = TemporaryDirectory()
+        var options = LogOptions()
+        options.segmentBytes = 1 << 20
+        weak var dropped: LogStore?
+        do {
+            let store = try LogStore.open(path: directory.file(), options: options)
+            try store.appendBlocking([LogRecord(stream: StreamKey("a"), payload: [1, 2, 3])])
+            dropped = store
+        }
+        // The writer holds the store only while it handles work; the store is gone once dropped.
+        var attempts = 0
+        while dropped != nil, attempts < 1000 {
+            attempts += 1
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+        #expect(dropped == nil, "the store was not deinitialized")
+        let reopened = try LogStore.open(path: directory.file(), options: options)
+        #expect(try reopened.read(stream: StreamKey("a")).map(\.payload) == [[1, 2, 3]])
+        try reopened.close()
+    }
+}

@@ -2,53 +2,68 @@ import Dispatch
 
 /// The writer thread: group commit, sealing and rolling the head, checkpoints and failure handling.
 extension LogStore {
-    func runWriter() {
-        var relaxedInterval: UInt64? = nil
-        if case .relaxed(let milliseconds) = options.durability { relaxedInterval = UInt64(milliseconds) * 1_000_000 }
+    /// The writer thread's loop. It holds the store only while it handles a batch of jobs.
+    static func runWriter(_ reference: WeakStore, queue: WorkQueue<Job>) {
         var appends: [Commit] = []
-        var appendBytes = 0
         while true {
-            var timeout: UInt64? = nil
-            if let relaxedInterval, !writer.isSynced {
-                let elapsed = monotonicNanoseconds() &- writer.lastSyncNanoseconds
-                timeout = elapsed >= relaxedInterval ? 0 : relaxedInterval - elapsed
-            }
-            let jobs = queue.takeAll(timeoutNanoseconds: timeout)
-            for job in jobs {
-                if case .append(let commit) = job {
-                    appends.append(commit)
-                    appendBytes += commit.records.reduce(0) {
-                        $0 + $1.payload.count + $1.stream.bytes.count + Layout.recordHeaderBytes
-                    }
-                    if appendBytes >= options.writeBytesMax {
-                        writeGroup(appends)
-                        appends.removeAll(keepingCapacity: true)
-                        appendBytes = 0
-                    }
-                    continue
+            let timeout = reference.store?.writerTimeout()
+            let jobs = queue.takeAll(timeoutNanoseconds: timeout ?? nil)
+            guard let store = reference.store else { return }
+            if !store.handle(jobs, appends: &appends) { return }
+        }
+    }
+
+    /// How long the writer may sleep: until the next relaxed-durability sync is due, or forever.
+    private func writerTimeout() -> UInt64? {
+        guard case .relaxed(let milliseconds) = options.durability, !writer.isSynced else { return nil }
+        let interval = UInt64(milliseconds) * 1_000_000
+        let elapsed = monotonicNanoseconds() &- writer.lastSyncNanoseconds
+        return elapsed >= interval ? 0 : interval - elapsed
+    }
+
+    /// Handles one batch of jobs: appends are grouped, anything else runs in order between groups.
+    /// Returns false once the store is closed.
+    private func handle(_ jobs: [Job], appends: inout [Commit]) -> Bool {
+        var appendBytes = 0
+        for job in jobs {
+            switch job {
+            case .append(let commit):
+                appends.append(commit)
+                appendBytes += commit.records.reduce(0) {
+                    $0 + $1.payload.count + $1.stream.bytes.count + Layout.recordHeaderBytes
                 }
-                if !appends.isEmpty {
+                if appendBytes >= options.writeBytesMax {
                     writeGroup(appends)
                     appends.removeAll(keepingCapacity: true)
                     appendBytes = 0
                 }
-                if case .close(let completion) = job {
-                    finishClose(completion)
-                    return
-                }
-                perform(job)
+                continue
+            case .wake:
+                continue
+            default:
+                break
             }
             if !appends.isEmpty {
                 writeGroup(appends)
                 appends.removeAll(keepingCapacity: true)
                 appendBytes = 0
             }
-            if let relaxedInterval, !writer.isSynced,
-                monotonicNanoseconds() &- writer.lastSyncNanoseconds >= relaxedInterval
-            {
-                do { try syncFile() } catch { enterFailure(error) }
+            if case .close(let completion) = job {
+                finishClose(completion)
+                return false
             }
+            perform(job)
         }
+        if !appends.isEmpty {
+            writeGroup(appends)
+            appends.removeAll(keepingCapacity: true)
+        }
+        if case .relaxed(let milliseconds) = options.durability, !writer.isSynced,
+            monotonicNanoseconds() &- writer.lastSyncNanoseconds >= UInt64(milliseconds) * 1_000_000
+        {
+            do { try syncFile() } catch { enterFailure(error) }
+        }
+        return true
     }
 
     private func finishClose(_ completion: @escaping @Sendable (Result<Void, LogError>) -> Void) {
@@ -78,7 +93,7 @@ extension LogStore {
         _ = notifications.push(notification, limit: .max)
     }
 
-    func runNotifier() {
+    static func runNotifier(_ notifications: WorkQueue<Notification>) {
         while true {
             for notification in notifications.takeAll(timeoutNanoseconds: nil) {
                 switch notification {
@@ -86,6 +101,8 @@ extension LogStore {
                     for (commit, range) in zip(commits, ranges) { commit.completion(.success(range)) }
                 case .closed(let result, let completion):
                     completion(result)
+                    return
+                case .stop:
                     return
                 }
             }
@@ -100,7 +117,7 @@ extension LogStore {
         do throws(LogError) {
             switch job {
             case .append: preconditionFailure("appends are grouped")
-            case .close: preconditionFailure("close is handled by the loop")
+            case .close, .wake: preconditionFailure("close and wake are handled by the loop")
             case .markDead(let streams, let completion):
                 try markDeadNow(streams)
                 completion(.success(()))
@@ -596,4 +613,12 @@ enum Notification: @unchecked Sendable {
     case acknowledged([Commit], [ClosedRange<LSN>])
     /// The store closed: the last notification.
     case closed(Result<Void, LogError>, @Sendable (Result<Void, LogError>) -> Void)
+    /// The store was dropped without being closed.
+    case stop
+}
+
+/// The writer thread's reference to its store: weak, so that dropping the store ends the thread.
+final class WeakStore: @unchecked Sendable {
+    weak var store: LogStore?
+    init(_ store: LogStore) { self.store = store }
 }

@@ -33,8 +33,19 @@ public final class LogStore: @unchecked Sendable {
         self.state = Mutex(recovered.shared)
         self.cache = BlockCache(bytesMax: options.blockCacheBytes)
         self.writer = recovered.writer
-        startThread(name: "keel-log-writer") { [self] in self.runWriter() }
-        startThread(name: "keel-log-notifier") { [self] in self.runNotifier() }
+        // The threads hold the store weakly between batches, so a store dropped without `close()`
+        // is still deinitialized: its deinit wakes them and they stop.
+        let reference = WeakStore(self)
+        startThread(name: "keel-log-writer") { [queue] in LogStore.runWriter(reference, queue: queue) }
+        startThread(name: "keel-log-notifier") { [notifications] in LogStore.runNotifier(notifications) }
+    }
+
+    deinit {
+        // Dropped without `close()`: stop the threads. Writes are not synced here; in relaxed
+        // durability the last interval may be lost, as after a crash. The file (and its lock) is
+        // released with the store.
+        _ = queue.push(.wake, limit: .max)
+        _ = notifications.push(.stop, limit: .max)
     }
 
     /// Opens the data file at `path`, creating it when missing, and recovers it.
@@ -185,6 +196,8 @@ enum Job: @unchecked Sendable {
     case compact(@Sendable (Result<CompactionReport, LogError>) -> Void)
     case seal(@Sendable (Result<Void, LogError>) -> Void)
     case close(@Sendable (Result<Void, LogError>) -> Void)
+    /// Wakes the writer so it notices that the store was dropped.
+    case wake
 
     func fail(_ error: LogError) {
         switch self {
@@ -192,6 +205,7 @@ enum Job: @unchecked Sendable {
         case .markDead(_, let completion), .checkpoint(let completion), .seal(let completion), .close(let completion):
             completion(.failure(error))
         case .compact(let completion): completion(.failure(error))
+        case .wake: break
         }
     }
 }
