@@ -331,9 +331,11 @@ enum Recovery {
         let header = try headerBytes.withBytes { buffer throws(LogError) in
             try SegmentHeader.decode(buffer, offset: base)
         }
-        guard header.segmentID == descriptor.segmentID, header.salt == descriptor.salt, header.fileID == fileID else {
+        guard header.segmentID == descriptor.segmentID, header.salt == descriptor.salt, header.fileID == fileID,
+            header.slot == descriptor.slot, header.firstLSN == descriptor.firstLSN, header.flags == descriptor.flags
+        else {
             throw .corrupt(
-                "sealed segment: checkpoint expects segment \(descriptor.segmentID) in slot \(descriptor.slot), found segment \(header.segmentID)",
+                "sealed segment: checkpoint expects segment \(descriptor.segmentID) (slot \(descriptor.slot), first LSN \(descriptor.firstLSN), flags \(descriptor.flags)) in slot \(descriptor.slot), found segment \(header.segmentID) (slot \(header.slot), first LSN \(header.firstLSN), flags \(header.flags))",
                 at: base)
         }
         guard descriptor.blocksEnd <= descriptor.indexOffset, descriptor.indexOffset % UInt64(Layout.pageBytes) == 0,
