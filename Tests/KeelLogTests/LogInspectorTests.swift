@@ -289,7 +289,7 @@ private struct SeededBytes {
         #expect(orphan.message.contains("with no record past the log's end"))
     }
 
-    @Test func superblocksThatMissANewerHeadWithRecordsIsAnError() throws {
+    @Test func superblocksThatMissANewerHeadWithRecordsIsAnErrorThatOpeningRepairs() throws {
         let directory = TemporaryDirectory()
         var options = LogOptions()
         options.segmentBytes = 1 << 20
@@ -326,6 +326,17 @@ private struct SeededBytes {
         #expect(
             error.message.contains(
                 "records up to LSN \(stats.lastLSN) past the log's end (next LSN \(stats.headFirstLSN))"))
+        // Opening adopts the newer head, loses nothing, and rewrites the superblock.
+        let recovered = try LogStore.open(path: path, options: options)
+        #expect(recovered.lastLSN.rawValue == stats.lastLSN)
+        var scanned: UInt64 = 0
+        try recovered.scan(from: LSN(1)) { _ in
+            scanned += 1
+            return true
+        }
+        #expect(scanned == stats.totalRecords)
+        try recovered.close()
+        #expect(try verify(path).isSound)
     }
 
     @Test func bothSuperblockCopiesDamagedIsAnErrorForEach() throws {

@@ -39,15 +39,13 @@ enum Recovery {
         try file.sync()
     }
 
-    /// Reads both superblock copies and returns the valid one with the highest sequence;
-    /// `damagedCopies` counts the copies that were not valid.
-    static func chooseSuperblock(file: any StorageFile, damagedCopies: inout Int) throws(LogError) -> Superblock {
+    /// Reads both superblock copies and returns the valid one with the highest sequence.
+    static func chooseSuperblock(file: any StorageFile) throws(LogError) -> Superblock {
         var bytes = [UInt8](repeating: 0, count: Layout.superblockBytes * Layout.superblockCopies)
         let count = try bytes.withMutableBytes { buffer throws(LogError) in try file.read(into: buffer, at: 0) }
         var best: Superblock? = nil
         var problems: [String] = []
         var magicSeen = false
-        damagedCopies = 0
         for copy in 0..<Layout.superblockCopies {
             let start = copy * Layout.superblockBytes
             guard count >= start + Layout.superblockBytes else {
@@ -74,7 +72,6 @@ enum Recovery {
                 }
                 if error.code != .notAKeelFile { magicSeen = true }
                 problems.append("copy \(copy): \(error.message)")
-                damagedCopies += 1
             }
         }
         if let best { return best }
@@ -85,8 +82,7 @@ enum Recovery {
     }
 
     static func recover(file: any StorageFile, options: LogOptions) throws(LogError) -> Recovered {
-        var damagedCopies = 0
-        var superblock = try chooseSuperblock(file: file, damagedCopies: &damagedCopies)
+        var superblock = try chooseSuperblock(file: file)
         let segmentBytes = superblock.segmentBytes
         let size = try file.size()
         guard size >= Layout.dataOffset + segmentBytes else {
@@ -99,9 +95,10 @@ enum Recovery {
                 "superblock names head slot \(superblock.headSlot) but the file holds \(slotCount) slots",
                 at: UInt64(superblock.copyIndex * Layout.superblockBytes))
         }
-        // With a copy damaged, the valid one may predate the last seal: look for a newer head.
+        // The chosen copy may predate the last seal (the newer copy damaged, or its write lost):
+        // look for a newer head that proves itself. One segment header per slot is read.
         var repairSuperblock = false
-        if damagedCopies > 0, let newer = try newerHead(file: file, superblock: superblock, slotCount: slotCount) {
+        if let newer = try newerHead(file: file, superblock: superblock, slotCount: slotCount) {
             superblock = newer
             repairSuperblock = true
         }

@@ -477,8 +477,8 @@ private struct Verifier {
     /// Looks for segments written after the checkpoint in slots it leaves free. A head roll or a
     /// compaction writes its new segment before publishing the superblock that reaches it, so an
     /// interrupted one leaves such a segment behind, harmlessly. Records in it past the log's end
-    /// mean a newer superblock reached them and was then damaged: opening from the older copy
-    /// drops acknowledged records.
+    /// mean a newer superblock reached them and was then damaged or lost: the superblocks are
+    /// wrong (an error), and opening the store repairs them by adopting that head.
     mutating func checkFreeSlots(superblock: Superblock, checkpoint: Checkpoint, logEnd: UInt64) {
         let segmentBytes = superblock.segmentBytes
         for slot in 0..<report.slotCount where slotOwners[slot] == nil {
@@ -511,7 +511,7 @@ private struct Verifier {
             if let lastLSN, lastLSN >= logEnd, header.flags & SegmentHeader.compactedFlag == 0 {
                 addError(
                     .slot, base,
-                    "\(name), \(newer), with records up to LSN \(lastLSN) past the log's end (next LSN \(logEnd)): the superblock that reached them is damaged, and opening the store from copy \(superblock.copyIndex) (sequence \(superblock.sequence)) drops them"
+                    "\(name), \(newer), with records up to LSN \(lastLSN) past the log's end (next LSN \(logEnd)): the superblock that reached them was damaged or lost; opening the store adopts segment \(header.segmentID) as the head and rewrites the superblock"
                 )
             } else {
                 addWarning(
