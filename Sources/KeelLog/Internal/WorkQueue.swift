@@ -60,7 +60,7 @@ final class WorkQueue<Element>: @unchecked Sendable {
 }
 
 /// Starts `body` on a new thread of its own (not the cooperative pool: it blocks in fdatasync).
-func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
+func startThread(_ body: @escaping @Sendable () -> Void) {
     final class Box: @unchecked Sendable {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }
@@ -76,7 +76,6 @@ func startThread(name: String, _ body: @escaping @Sendable () -> Void) {
         }, box)
     precondition(result == 0, "pthread_create failed with \(result)")
     pthread_detach(thread)
-    _ = name
 }
 
 /// Monotonic time in nanoseconds (used only to pace the relaxed-durability sync).

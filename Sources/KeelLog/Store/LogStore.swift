@@ -36,8 +36,8 @@ public final class LogStore: @unchecked Sendable {
         // The threads hold the store weakly between batches, so a store dropped without `close()`
         // is still deinitialized: its deinit wakes them and they stop.
         let reference = WeakStore(self)
-        startThread(name: "keel-log-writer") { [queue] in LogStore.runWriter(reference, queue: queue) }
-        startThread(name: "keel-log-notifier") { [notifications] in LogStore.runNotifier(notifications) }
+        startThread { [queue] in LogStore.runWriter(reference, queue: queue) }
+        startThread { [notifications] in LogStore.runNotifier(notifications) }
     }
 
     deinit {
