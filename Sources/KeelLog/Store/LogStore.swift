@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// The single-file segmented log: durable, group-committed appends of records to named streams,
@@ -217,9 +218,16 @@ struct Commit {
 
 /// A one-shot rendezvous for the blocking APIs.
 final class Waiter<Value>: @unchecked Sendable {
-    private let queue = WorkQueue<Value>()
-    func resolve(_ value: Value) { _ = queue.push(value, limit: .max) }
-    func wait() -> Value { queue.takeAll(timeoutNanoseconds: nil)[0] }
+    private let semaphore = DispatchSemaphore(value: 0)
+    private var value: Value?
+    func resolve(_ value: Value) {
+        self.value = value
+        semaphore.signal()
+    }
+    func wait() -> Value {
+        semaphore.wait()
+        return value!
+    }
 }
 
 /// A sealed segment in memory: its descriptor and its index region.
