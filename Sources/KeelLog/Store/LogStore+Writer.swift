@@ -29,9 +29,7 @@ extension LogStore {
             switch job {
             case .append(let commit):
                 appends.append(commit)
-                appendBytes += commit.records.reduce(0) {
-                    $0 + $1.payload.count + $1.stream.bytes.count + Layout.recordHeaderBytes
-                }
+                appendBytes += commit.rawBytes
                 if appendBytes >= options.writeBytesMax {
                     writeGroup(appends)
                     appends.removeAll(keepingCapacity: true)
@@ -173,37 +171,6 @@ extension LogStore {
 
     // MARK: - Group commit
 
-    /// Validates a commit against the limits; returns its size in record bytes.
-    private func validate(_ commit: Commit) -> LogError? {
-        let records = commit.records
-        if records.isEmpty { return LogError(.invalidArgument, "a commit needs at least one record") }
-        if records.count > options.commitRecordsMax {
-            return .limit("commit of \(records.count) records exceeds commitRecordsMax \(options.commitRecordsMax)")
-        }
-        let commitMax = min(options.commitBytesMax, Int(segmentBytes) / 4)
-        var total = 0
-        for (index, record) in records.enumerated() {
-            let keyCount = record.stream.bytes.count
-            if keyCount == 0 { return LogError(.invalidArgument, "record \(index): the stream key is empty") }
-            if keyCount > options.keyBytesMax {
-                return .limit(
-                    "record \(index): stream key of \(keyCount) bytes exceeds keyBytesMax \(options.keyBytesMax)")
-            }
-            if record.payload.count > options.recordBytesMax {
-                return .limit(
-                    "record \(index): payload of \(record.payload.count) bytes exceeds recordBytesMax \(options.recordBytesMax)"
-                )
-            }
-            total += keyCount + record.payload.count + Layout.recordHeaderBytes
-        }
-        if total > commitMax {
-            return .limit(
-                "commit of \(total) bytes exceeds the commit limit of \(commitMax) bytes (commitBytesMax, at most a quarter segment)"
-            )
-        }
-        return nil
-    }
-
     /// Writes a group of commits as one write and one sync, then acknowledges them.
     func writeGroup(_ commits: [Commit]) {
         if let failure = currentFailure() {
@@ -216,20 +183,14 @@ extension LogStore {
         var recordTotal = 0
         let deadSet = state.withLock { $0.dead.isEmpty ? nil : $0.dead }
         for commit in commits {
-            if let error = validate(commit) {
-                commit.completion(.failure(error))
-                continue
-            }
-            if let deadSet, let dead = commit.records.first(where: { deadSet[$0.stream.identity] != nil }) {
+            if let deadSet, let dead = Self.firstDeadRecord(commit.records, deadSet) {
                 commit.completion(
                     .failure(
                         LogError(.invalidArgument, "stream \(dead.stream) was marked dead; it takes no more records")))
                 continue
             }
             accepted.append(commit)
-            for record in commit.records {
-                rawBound += Layout.recordHeaderBytes + record.stream.bytes.count + record.payload.count
-            }
+            rawBound += commit.rawBytes
             recordTotal += commit.records.count
         }
         if accepted.isEmpty { return }
@@ -247,6 +208,17 @@ extension LogStore {
             let failure = currentFailure() ?? error
             for commit in accepted { commit.completion(.failure(failure)) }
         }
+    }
+
+    /// The first record of `records` whose stream is dead. Consecutive records of one stream are
+    /// hashed once.
+    private static func firstDeadRecord(_ records: [LogRecord], _ dead: [StreamIdentity: UInt32]) -> LogRecord? {
+        var previous: [UInt8]? = nil
+        for record in records where record.stream.bytes != previous {
+            if dead[record.stream.identity] != nil { return record }
+            previous = record.stream.bytes
+        }
+        return nil
     }
 
     /// Upper bound of the bytes a write of `rawBound` record bytes takes, blocks and padding included.

@@ -86,7 +86,12 @@ public final class LogStore: @unchecked Sendable {
     public func append(
         _ records: [LogRecord], completion: @escaping @Sendable (Result<ClosedRange<LSN>, LogError>) -> Void
     ) {
-        submit(.append(Commit(records: records, completion: completion)))
+        switch validate(records) {
+        case .success(let rawBytes):
+            submit(.append(Commit(records: records, rawBytes: rawBytes, completion: completion)))
+        case .failure(let error):
+            completion(.failure(error))
+        }
     }
 
     /// Appends `records` as one commit and returns their LSNs once they are durable.
@@ -189,6 +194,43 @@ public final class LogStore: @unchecked Sendable {
     }
 }
 
+extension LogStore {
+    /// Checks a commit against the limits, on the caller's thread; returns its size in record bytes.
+    func validate(_ records: [LogRecord]) -> Result<Int, LogError> {
+        if records.isEmpty { return .failure(LogError(.invalidArgument, "a commit needs at least one record")) }
+        if records.count > options.commitRecordsMax {
+            return .failure(
+                .limit("commit of \(records.count) records exceeds commitRecordsMax \(options.commitRecordsMax)"))
+        }
+        let commitMax = min(options.commitBytesMax, Int(segmentBytes) / 4)
+        var total = 0
+        for (index, record) in records.enumerated() {
+            let keyCount = record.stream.bytes.count
+            if keyCount == 0 { return .failure(LogError(.invalidArgument, "record \(index): the stream key is empty")) }
+            if keyCount > options.keyBytesMax {
+                return .failure(
+                    .limit(
+                        "record \(index): stream key of \(keyCount) bytes exceeds keyBytesMax \(options.keyBytesMax)"))
+            }
+            if record.payload.count > options.recordBytesMax {
+                return .failure(
+                    .limit(
+                        "record \(index): payload of \(record.payload.count) bytes exceeds recordBytesMax \(options.recordBytesMax)"
+                    ))
+            }
+            total += keyCount + record.payload.count + Layout.recordHeaderBytes
+        }
+        if total > commitMax {
+            return .failure(
+                .limit(
+                    "commit of \(total) bytes exceeds the commit limit of \(commitMax) bytes (commitBytesMax, at most a quarter segment)"
+                ))
+        }
+        return .success(total)
+    }
+
+}
+
 /// Work for the writer thread.
 enum Job: @unchecked Sendable {
     case append(Commit)
@@ -213,6 +255,8 @@ enum Job: @unchecked Sendable {
 
 struct Commit {
     var records: [LogRecord]
+    /// Record bytes (headers, keys and payloads) before compression, as validation counted them.
+    var rawBytes: Int
     var completion: @Sendable (Result<ClosedRange<LSN>, LogError>) -> Void
 }
 
