@@ -25,25 +25,16 @@ extension UnsafeMutableRawBufferPointer {
     }
 }
 
-/// A growable byte buffer with little-endian appends, used to build blocks, indexes and checkpoints.
+/// A growable byte buffer with little-endian appends, used to build checkpoint payloads.
 struct ByteWriter {
     var bytes: [UInt8] = []
 
     init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
-    var count: Int { bytes.count }
-
-    mutating func u8(_ value: UInt8) { bytes.append(value) }
     mutating func u16(_ value: UInt16) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func u32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func u64(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func append(_ other: UnsafeRawBufferPointer) { bytes.append(contentsOf: other) }
     mutating func append(_ other: [UInt8]) { bytes.append(contentsOf: other) }
-    mutating func zeros(_ count: Int) { bytes.appendZeros(count) }
-    mutating func pad(to alignment: Int) {
-        let remainder = bytes.count % alignment
-        if remainder != 0 { zeros(alignment - remainder) }
-    }
 }
 
 /// A bounds-checked little-endian reader over untrusted bytes: every read past the end throws.
@@ -65,14 +56,9 @@ struct ByteReader {
         }
     }
 
-    mutating func u16() throws(LogError) -> UInt16 { try need(2); defer { position += 2 }; return bytes.u16(position) }
     mutating func u32() throws(LogError) -> UInt32 { try need(4); defer { position += 4 }; return bytes.u32(position) }
     mutating func u64() throws(LogError) -> UInt64 { try need(8); defer { position += 8 }; return bytes.u64(position) }
-    mutating func slice(_ count: Int) throws(LogError) -> UnsafeRawBufferPointer {
-        try need(count)
-        defer { position += count }
-        return UnsafeRawBufferPointer(rebasing: bytes[position..<position + count])
-    }
+
 }
 
 extension Array where Element == UInt8 {

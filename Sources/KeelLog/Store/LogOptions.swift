@@ -71,7 +71,4 @@ public struct LogOptions: Sendable, Equatable {
         }
         return self
     }
-
-    /// The largest payload a block may have: limits validation of untrusted block headers.
-    func blockPayloadBytesMax(segmentBytes: Int) -> Int { segmentBytes }
 }
