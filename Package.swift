@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "KeelLog", targets: ["KeelLog"]),
+        .library(name: "KeelTimer", targets: ["KeelTimer"]),
+        .library(name: "KeelEngine", targets: ["KeelEngine"]),
         .executable(name: "keel", targets: ["keel"]),
     ],
     dependencies: [
@@ -31,10 +33,17 @@ let package = Package(
             name: "KeelLog",
             dependencies: ["CLZ4", "CXXHash"]
         ),
+        .target(name: "KeelTimer"),
+        .target(
+            name: "KeelEngine",
+            dependencies: ["KeelLog", "KeelTimer"]
+        ),
         .executableTarget(
             name: "keel",
             dependencies: [
                 "KeelLog",
+                "KeelTimer",
+                "KeelEngine",
                 "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -42,6 +51,14 @@ let package = Package(
         .testTarget(
             name: "KeelLogTests",
             dependencies: ["KeelLog"]
+        ),
+        .testTarget(
+            name: "KeelTimerTests",
+            dependencies: ["KeelTimer"]
+        ),
+        .testTarget(
+            name: "KeelEngineTests",
+            dependencies: ["KeelEngine", "KeelLog", "KeelTimer"]
         ),
         .testTarget(
             name: "KeelCLITests",

@@ -10,6 +10,8 @@ import PackageDescription
 // `CLibFuzzer` module) rather than relying on libFuzzer's own `main`: SwiftPM links executables with
 // `main` aliased to `<Target>_main`, a symbol only a Swift entry point provides.
 let fuzzTargets = ["FuzzBlock", "FuzzSuperblock", "FuzzIndex", "FuzzRecovery"]
+// Targets over KeelEngine's decoders and parsers; each is self-contained.
+let engineFuzzTargets = ["FuzzEvents", "FuzzVisibilityQuery"]
 
 // SwiftPM names a path dependency after its directory, which differs between checkouts.
 let rootIdentity = URL(fileURLWithPath: #filePath)
@@ -18,7 +20,7 @@ let rootIdentity = URL(fileURLWithPath: #filePath)
 let package = Package(
     name: "KeelFuzz",
     platforms: [.macOS(.v15)],
-    products: fuzzTargets.map { .executable(name: $0, targets: [$0]) } + [
+    products: (fuzzTargets + engineFuzzTargets).map { .executable(name: $0, targets: [$0]) } + [
         .executable(name: "FuzzSeeds", targets: ["FuzzSeeds"])
     ],
     dependencies: [
@@ -26,6 +28,11 @@ let package = Package(
     ],
     targets: fuzzTargets.map { name in
         .executableTarget(name: name, dependencies: ["FuzzSupport", "CLibFuzzer"])
+    } + engineFuzzTargets.map { name in
+        .executableTarget(
+            name: name,
+            dependencies: ["CLibFuzzer", .product(name: "KeelEngine", package: rootIdentity)]
+        )
     } + [
         .target(name: "CLibFuzzer"),
         .target(

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and runs KeelLog's libFuzzer targets. Works from any directory.
+# Builds and runs Keel's libFuzzer targets (KeelLog and KeelEngine). Works from any directory.
 #
 #   bash Fuzz/run.sh replay [TARGET...]          replay Corpus/<Target> and FailCases/<Target>; non-zero on any crash
 #   bash Fuzz/run.sh fuzz [SECONDS] [TARGET...]  fuzz each target for SECONDS (default 30); crashes go to FailCases/<Target>
@@ -17,7 +17,7 @@ set -euo pipefail
 export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 
 fuzz_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-all_targets=(FuzzBlock FuzzSuperblock FuzzIndex FuzzRecovery)
+all_targets=(FuzzBlock FuzzSuperblock FuzzIndex FuzzRecovery FuzzEvents FuzzVisibilityQuery)
 configuration="${FUZZ_CONFIGURATION:-release}"
 build_path="$fuzz_dir/.build/fuzz"
 seeds_build_path="$fuzz_dir/.build/seeds"
@@ -31,6 +31,8 @@ max_len() {
         FuzzSuperblock) echo 4200 ;;
         FuzzIndex) echo 8192 ;;
         FuzzRecovery) echo 33025 ;;
+        FuzzEvents) echo 16384 ;;
+        FuzzVisibilityQuery) echo 1024 ;;
     esac
 }
 
@@ -51,8 +53,8 @@ check_targets() {
     done
 }
 
-# Every Swift module of the build, KeelLog included, is instrumented, so the fuzzer is guided by
-# KeelLog's coverage. One product per invocation: a plain `swift build` would also try to link
+# Every Swift module of the build, KeelLog and KeelEngine included, is instrumented, so the fuzzer is guided by
+# Keel's coverage. One product per invocation: a plain `swift build` would also try to link
 # FuzzSeeds with libFuzzer.
 build_targets() {
     local flags=(-c "$configuration" -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library)

@@ -4,6 +4,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Keel's throughput and latency.",
-        subcommands: [BenchLogCommand.self]
+        subcommands: [
+            BenchLogCommand.self, BenchTimersCommand.self, BenchDispatchCommand.self, BenchEngineCommand.self,
+        ]
     )
 }

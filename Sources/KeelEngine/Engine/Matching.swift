@@ -1,0 +1,242 @@
+/// Which kind of tasks a queue holds: the same name can hold workflow tasks and activity tasks.
+enum QueueKind: UInt8, Sendable, Hashable {
+    case workflow = 1
+    case activity = 2
+}
+
+/// A task queue's identity inside the engine.
+struct QueueKey: Hashable, Sendable {
+    var namespace: String
+    var name: String
+    var kind: QueueKind
+}
+
+/// A task in a queue: a reference to durable state, checked again when a poller takes it.
+enum MatchTask: Sendable {
+    case workflow(run: RunKey, scheduledEventID: Int64)
+    case activity(run: RunKey, scheduledEventID: Int64, attempt: Int32)
+    case query(run: RunKey, query: QueryRequest)
+
+    var workflowID: WorkflowID {
+        switch self {
+        case .workflow(let run, _), .activity(let run, _, _), .query(let run, _): run.execution.workflowID
+        }
+    }
+}
+
+/// What one task queue looks like from outside.
+public struct TaskQueueStats: Sendable, Hashable {
+    /// Tasks waiting for a poller.
+    public var backlog: Int
+    /// Pollers waiting for a task.
+    public var pollers: Int
+    /// Tasks handed over since the engine opened.
+    public var dispatched: UInt64
+}
+
+/// The engine's task queues (Temporal's matching service): a task goes straight to a waiting poller
+/// when there is one, otherwise into the queue's backlog, which hands tasks out round-robin across
+/// workflow ids so one busy workflow cannot starve the others.
+///
+/// The backlog is memory only: every task in it stands for a durable scheduled event, and reopening
+/// the engine offers them again.
+final class Matching: @unchecked Sendable {
+    private final class Waiter {
+        let id: UInt64
+        var continuation: CheckedContinuation<MatchTask?, Never>?
+        init(id: UInt64, continuation: CheckedContinuation<MatchTask?, Never>) {
+            self.id = id
+            self.continuation = continuation
+        }
+    }
+
+    /// One queue: waiting pollers (oldest first) and a backlog fair across workflow ids.
+    private final class Queue {
+        var waiters: [Waiter] = []
+        var waiterHead = 0
+        var lanes: [WorkflowID: [MatchTask]] = [:]
+        var laneHeads: [WorkflowID: Int] = [:]
+        var ring: [WorkflowID] = []
+        var ringHead = 0
+        var backlog = 0
+        var dispatched: UInt64 = 0
+
+        var waiting: Int { waiters.count - waiterHead }
+
+        func push(_ task: MatchTask) {
+            let lane = task.workflowID
+            if lanes[lane] == nil {
+                lanes[lane] = []
+                laneHeads[lane] = 0
+                ring.append(lane)
+            }
+            lanes[lane]!.append(task)
+            backlog += 1
+        }
+
+        func pop() -> MatchTask? {
+            guard backlog > 0 else { return nil }
+            while true {
+                if ringHead >= ring.count {
+                    ring.removeFirst(ringHead)
+                    ringHead = 0
+                }
+                let lane = ring[ringHead]
+                ringHead += 1
+                let head = laneHeads[lane]!
+                let task = lanes[lane]![head]
+                if head + 1 == lanes[lane]!.count {
+                    lanes[lane] = nil
+                    laneHeads[lane] = nil
+                } else {
+                    laneHeads[lane] = head + 1
+                    ring.append(lane)
+                }
+                backlog -= 1
+                if ringHead > 1024, ringHead * 2 > ring.count {
+                    ring.removeFirst(ringHead)
+                    ringHead = 0
+                }
+                return task
+            }
+        }
+
+        func popWaiter() -> Waiter? {
+            while waiterHead < waiters.count {
+                let waiter = waiters[waiterHead]
+                waiterHead += 1
+                if waiterHead > 64, waiterHead * 2 > waiters.count {
+                    waiters.removeFirst(waiterHead)
+                    waiterHead = 0
+                }
+                if waiter.continuation != nil { return waiter }
+            }
+            return nil
+        }
+    }
+
+    private let lock = Lock()
+    private var queues: [QueueKey: Queue] = [:]
+    private var nextWaiterID: UInt64 = 1
+    private var waiterQueues: [UInt64: (QueueKey, Waiter)] = [:]
+    private var isClosed = false
+    let pollersPerQueueMax: Int
+
+    init(pollersPerQueueMax: Int) {
+        self.pollersPerQueueMax = pollersPerQueueMax
+    }
+
+    /// Hands `task` to the oldest waiting poller of `queue`, or puts it in the backlog.
+    func offer(_ task: MatchTask, to queue: QueueKey) {
+        let waiter: Waiter? = lock.withLock {
+            let state = queueState(queue)
+            if let waiter = state.popWaiter() {
+                state.dispatched += 1
+                waiterQueues[waiter.id] = nil
+                return waiter
+            }
+            state.push(task)
+            return nil
+        }
+        if let waiter, let continuation = waiter.continuation {
+            waiter.continuation = nil
+            continuation.resume(returning: task)
+        }
+    }
+
+    /// Takes the next task of `queue`, waiting up to `timeout` for one; nil when none came in time,
+    /// the calling task was cancelled, or the engine closed.
+    ///
+    /// - Throws: `.limitExceeded` when the queue already has `pollersPerQueueMax` waiting pollers.
+    func poll(_ queue: QueueKey, timeout: Duration) async throws(EngineError) -> MatchTask? {
+        let immediate: Result<MatchTask?, EngineError>? = lock.withLock {
+            if isClosed { return .success(nil) }
+            let state = queueState(queue)
+            if let task = state.pop() {
+                state.dispatched += 1
+                return .success(task)
+            }
+            if timeout <= .zero { return .success(nil) }
+            if state.waiting >= pollersPerQueueMax {
+                return .failure(
+                    EngineError(
+                        .limitExceeded,
+                        "task queue \(queue.name) already has \(pollersPerQueueMax) waiting pollers (pollersPerQueueMax)"
+                    ))
+            }
+            return nil
+        }
+        if let immediate { return try immediate.get() }
+        let id: UInt64 = lock.withLock {
+            defer { nextWaiterID += 1 }
+            return nextWaiterID
+        }
+        let task: MatchTask? = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<MatchTask?, Never>) in
+                let ready: MatchTask?? = lock.withLock {
+                    if isClosed { return .some(nil) }
+                    let state = queueState(queue)
+                    if let task = state.pop() {
+                        state.dispatched += 1
+                        return .some(task)
+                    }
+                    let waiter = Waiter(id: id, continuation: continuation)
+                    state.waiters.append(waiter)
+                    waiterQueues[id] = (queue, waiter)
+                    return .none
+                }
+                if let ready {
+                    continuation.resume(returning: ready)
+                    return
+                }
+                Task {
+                    try? await Task.sleep(for: timeout)
+                    self.expire(id)
+                }
+            }
+        } onCancel: {
+            self.expire(id)
+        }
+        return task
+    }
+
+    /// Ends waiter `id` with no task, if it is still waiting.
+    private func expire(_ id: UInt64) {
+        let continuation: CheckedContinuation<MatchTask?, Never>? = lock.withLock {
+            guard let (_, waiter) = waiterQueues.removeValue(forKey: id) else { return nil }
+            defer { waiter.continuation = nil }
+            return waiter.continuation
+        }
+        continuation?.resume(returning: nil)
+    }
+
+    /// The backlog, waiting pollers and dispatch count of `queue`.
+    func stats(_ queue: QueueKey) -> TaskQueueStats {
+        lock.withLock {
+            guard let state = queues[queue] else { return TaskQueueStats(backlog: 0, pollers: 0, dispatched: 0) }
+            return TaskQueueStats(backlog: state.backlog, pollers: state.waiting, dispatched: state.dispatched)
+        }
+    }
+
+    /// Wakes every waiting poller with no task and refuses new polls.
+    func close() {
+        let continuations: [CheckedContinuation<MatchTask?, Never>] = lock.withLock {
+            isClosed = true
+            var all: [CheckedContinuation<MatchTask?, Never>] = []
+            for (_, (_, waiter)) in waiterQueues {
+                if let continuation = waiter.continuation { all.append(continuation) }
+                waiter.continuation = nil
+            }
+            waiterQueues.removeAll()
+            return all
+        }
+        for continuation in continuations { continuation.resume(returning: nil) }
+    }
+
+    private func queueState(_ key: QueueKey) -> Queue {
+        if let state = queues[key] { return state }
+        let state = Queue()
+        queues[key] = state
+        return state
+    }
+}

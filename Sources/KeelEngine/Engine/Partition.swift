@@ -1,0 +1,278 @@
+import KeelLog
+
+/// The writes one operation makes, and what to do once they are durable.
+final class Batch {
+    let now: Timestamp
+    var records: [LogRecord] = []
+    /// Run after the records are durable, outside the partition's lock.
+    var effects: [@Sendable () -> Void] = []
+    /// Runs whose visibility record changed.
+    var touched: [ObjectIdentifier: RunState] = [:]
+    /// An error to return to the caller after the batch is durable (e.g. a workflow task failed
+    /// because of a bad command: the failure is written, and the worker is told why).
+    var error: EngineError?
+
+    init(now: Timestamp) { self.now = now }
+
+    func touch(_ run: RunState) { touched[ObjectIdentifier(run)] = run }
+
+    func after(_ effect: @escaping @Sendable () -> Void) { effects.append(effect) }
+}
+
+/// One single-threaded partition of the engine: the runs whose workflow ids hash to it, their
+/// deadlines, and the write path that turns requests into durable history events.
+///
+/// Every method that touches state runs under `lock`; a write is handed to the log's group commit
+/// while the lock is held, so the log's order is the order of state changes. Callers are answered,
+/// and tasks offered to matching, only once the write is durable.
+final class Partition: @unchecked Sendable {
+    let index: Int
+    unowned let core: EngineCore
+    let lock = Lock()
+
+    /// Every run the partition knows: open runs, and closed runs until their retention ends.
+    var runs: [RunKey: RunState] = [:]
+    /// The newest run of each workflow id (open, or the last to close).
+    var current: [WorkflowKey: RunState] = [:]
+    /// Start request ids of known runs, for idempotent starts.
+    var startRequests: [RequestKey: RunKey] = [:]
+    var deadlines: DeadlineQueue
+
+    init(index: Int, core: EngineCore) {
+        self.index = index
+        self.core = core
+        self.deadlines = DeadlineQueue(now: core.clock.now())
+    }
+
+    // MARK: - Running operations
+
+    /// Runs `body` under the lock with a fresh batch, commits the batch, and returns `body`'s value
+    /// once the batch is durable.
+    func perform<T: Sendable>(_ body: (Batch) throws(EngineError) -> T) async throws(EngineError) -> T {
+        let result: Result<T, EngineError> = await withCheckedContinuation { continuation in
+            let finish: (() -> Void)? = lock.withLock {
+                if let failure = core.failure {
+                    return { continuation.resume(returning: .failure(failure)) }
+                }
+                let batch = Batch(now: core.clock.now())
+                let value: T
+                do throws(EngineError) {
+                    value = try body(batch)
+                } catch {
+                    return { continuation.resume(returning: .failure(error)) }
+                }
+                let deferred = batch.error
+                return commit(batch) { outcome in
+                    switch outcome {
+                    case .success: continuation.resume(returning: deferred.map { .failure($0) } ?? .success(value))
+                    case .failure(let error): continuation.resume(returning: .failure(error))
+                    }
+                }
+            }
+            finish?()
+        }
+        return try result.get()
+    }
+
+    /// Runs `body` like `perform` without waiting: for timers and messages between runs. The engine
+    /// counts it as in flight until its batch is durable, so `Engine.settle()` can wait for it.
+    func performDetached(_ body: @escaping (Batch) -> Void) {
+        core.inflight.begin()
+        let inflight = core.inflight
+        let finish: (() -> Void)? = lock.withLock {
+            if core.failure != nil { return { inflight.end() } }
+            let batch = Batch(now: core.clock.now())
+            body(batch)
+            return commit(batch) { _ in inflight.end() }
+        }
+        finish?()
+    }
+
+    /// Appends `batch` (under the lock); once it is durable, runs its effects and then `completion`.
+    /// A batch with nothing to write is not appended: its effects and completion are returned, to be
+    /// run by the caller after it releases the lock (an effect may take a partition's lock).
+    private func commit(
+        _ batch: Batch, completion: @escaping @Sendable (Result<Void, EngineError>) -> Void
+    ) -> (() -> Void)? {
+        var effects = batch.effects
+        if !batch.touched.isEmpty {
+            let records = batch.touched.values.map(\.visibilityRecord)
+            let visibility = core.visibility
+            effects.insert({ visibility.upsert(records) }, at: 0)
+        }
+        let runEffects = effects
+        guard !batch.records.isEmpty else {
+            return {
+                for effect in runEffects { effect() }
+                completion(.success(()))
+            }
+        }
+        let core = self.core
+        core.store.append(batch.records) { result in
+            switch result {
+            case .success:
+                for effect in runEffects { effect() }
+                completion(.success(()))
+            case .failure(let error):
+                let failure = core.fail(error)
+                completion(.failure(failure))
+            }
+        }
+        return nil
+    }
+
+    // MARK: - Writing events
+
+    /// Writes `attributes` as the run's next history event and returns its event id.
+    @discardableResult
+    func write(_ attributes: EventAttributes, to run: RunState, in batch: Batch) -> Int64 {
+        let event = HistoryEvent(eventID: run.nextEventID, time: batch.now, attributes: attributes)
+        let payload = EventCodec.encode(event)
+        run.apply(event, encodedBytes: payload.count)
+        batch.records.append(LogRecord(stream: run.stream, payload: payload))
+        batch.touch(run)
+        return event.eventID
+    }
+
+    /// Writes `attributes` now, or buffers it when a workflow task is running (Temporal writes such
+    /// events after the task completes, so a task's events stay contiguous). A buffered event is
+    /// durable at once as a buffered-event record (FORMAT.md Part II).
+    func emit(_ attributes: EventAttributes, to run: RunState, in batch: Batch) {
+        if run.workflowTask?.isStarted == true {
+            run.buffered.append((batch.now, attributes))
+            batch.records.append(
+                LogRecord(stream: run.stream, payload: EngineRecord.encodeBuffered(attributes, time: batch.now)))
+        } else {
+            write(attributes, to: run, in: batch)
+        }
+    }
+
+    /// Writes the buffered events as history events, in arrival order. An activity's closing event
+    /// was buffered before its started event had an id; it gets that id now.
+    func flushBuffered(_ run: RunState, in batch: Batch) {
+        let buffered = run.buffered
+        run.buffered.removeAll()
+        var startedIDs: [Int64: Int64] = [:]
+        for (_, attributes) in buffered {
+            var attributes = attributes
+            switch attributes {
+            case .activityTaskStarted(let started):
+                startedIDs[started.scheduledEventID] = run.nextEventID
+            case .activityTaskCompleted(var closed):
+                closed.startedEventID = startedIDs[closed.scheduledEventID] ?? closed.startedEventID
+                attributes = .activityTaskCompleted(closed)
+            case .activityTaskFailed(var closed):
+                closed.startedEventID = startedIDs[closed.scheduledEventID] ?? closed.startedEventID
+                attributes = .activityTaskFailed(closed)
+            case .activityTaskTimedOut(var closed):
+                closed.startedEventID = startedIDs[closed.scheduledEventID] ?? closed.startedEventID
+                attributes = .activityTaskTimedOut(closed)
+            case .activityTaskCanceled(var closed):
+                closed.startedEventID = startedIDs[closed.scheduledEventID] ?? closed.startedEventID
+                attributes = .activityTaskCanceled(closed)
+            default:
+                break
+            }
+            write(attributes, to: run, in: batch)
+        }
+    }
+
+    /// Schedules a workflow task for the run unless one is scheduled or running.
+    func scheduleWorkflowTask(_ run: RunState, in batch: Batch) {
+        guard run.isOpen, run.workflowTask == nil, run.firstTaskTime == nil else { return }
+        let queue: TaskQueue
+        if let sticky = run.stickyQueue {
+            queue = TaskQueue(name: sticky.taskQueue, kind: .sticky, normalName: run.started.taskQueue.name)
+        } else {
+            queue = run.started.taskQueue
+        }
+        let attempt = run.workflowTaskAttempt
+        let scheduledEventID = write(
+            .workflowTaskScheduled(
+                WorkflowTaskScheduled(
+                    taskQueue: queue, startToCloseTimeout: run.started.taskTimeout, attempt: attempt)),
+            to: run, in: batch)
+        if let sticky = run.stickyQueue {
+            schedule(
+                Deadline(kind: .workflowTaskScheduleToStart, run: run, eventID: scheduledEventID),
+                at: batch.now + sticky.scheduleToStartTimeout)
+        }
+        offerWorkflowTask(run, scheduledEventID: scheduledEventID, queue: queue, in: batch)
+    }
+
+    func offerWorkflowTask(_ run: RunState, scheduledEventID: Int64, queue: TaskQueue, in batch: Batch) {
+        let matching = core.matching
+        let key = QueueKey(namespace: run.key.namespace, name: queue.name, kind: .workflow)
+        let task = MatchTask.workflow(run: run.key, scheduledEventID: scheduledEventID)
+        batch.after { matching.offer(task, to: key) }
+    }
+
+    func offerActivityTask(_ run: RunState, activity: ActivityState, in batch: Batch) {
+        let matching = core.matching
+        let key = QueueKey(namespace: run.key.namespace, name: activity.attributes.taskQueue.name, kind: .activity)
+        let task = MatchTask.activity(
+            run: run.key, scheduledEventID: activity.scheduledEventID, attempt: activity.attempt)
+        batch.after { matching.offer(task, to: key) }
+    }
+
+    // MARK: - Deadlines
+
+    func schedule(_ deadline: Deadline, at time: Timestamp) {
+        deadlines.schedule(deadline, at: time)
+        core.timerDriver?.wake(at: time)
+    }
+
+    /// The earliest pending deadline.
+    func nextDeadline() -> Timestamp? { lock.withLock { deadlines.nextDeadline() } }
+
+    /// Fires every deadline due at the clock's current time.
+    func fireDue() {
+        let now = core.clock.now()
+        let due: [Deadline] = lock.withLock { deadlines.popDue(now: now) }
+        guard !due.isEmpty else { return }
+        performDetached { batch in
+            for deadline in due { self.fire(deadline, in: batch) }
+        }
+    }
+
+    // MARK: - Lookup
+
+    func run(_ key: RunKey) throws(EngineError) -> RunState {
+        guard let run = runs[key] else {
+            throw EngineError(.notFound, "workflow execution \(key) not found")
+        }
+        return run
+    }
+
+    /// The run a request names: the given run id, or the workflow id's current run when it is empty.
+    func resolve(namespace: String, execution: WorkflowExecution) throws(EngineError) -> RunState {
+        if !execution.runID.rawValue.isEmpty {
+            return try run(RunKey(namespace: namespace, execution: execution))
+        }
+        guard let run = current[WorkflowKey(namespace: namespace, workflowID: execution.workflowID)] else {
+            throw EngineError(.notFound, "workflow \(namespace)/\(execution.workflowID) not found")
+        }
+        return run
+    }
+
+    func openRun(namespace: String, execution: WorkflowExecution) throws(EngineError) -> RunState {
+        let run = try resolve(namespace: namespace, execution: execution)
+        guard run.isOpen else {
+            throw EngineError(
+                .failedPrecondition, "workflow execution \(run.key) already closed (\(run.status))")
+        }
+        return run
+    }
+}
+
+/// A workflow id within a namespace.
+struct WorkflowKey: Hashable, Sendable {
+    var namespace: String
+    var workflowID: WorkflowID
+}
+
+/// A start request id within a namespace.
+struct RequestKey: Hashable, Sendable {
+    var namespace: String
+    var requestID: String
+}
