@@ -1,3 +1,11 @@
+import KeelTimer
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Which kind of tasks a queue holds: the same name can hold workflow tasks and activity tasks.
 enum QueueKind: UInt8, Sendable, Hashable {
     case workflow = 1
@@ -44,6 +52,7 @@ final class Matching: @unchecked Sendable {
     private final class Waiter {
         let id: UInt64
         var continuation: CheckedContinuation<MatchTask?, Never>?
+        var expiry: TimerHandle?
         init(id: UInt64, continuation: CheckedContinuation<MatchTask?, Never>) {
             self.id = id
             self.continuation = continuation
@@ -121,9 +130,28 @@ final class Matching: @unchecked Sendable {
     private var waiterQueues: [UInt64: (QueueKey, Waiter)] = [:]
     private var isClosed = false
     let pollersPerQueueMax: Int
+    /// Long-poll deadlines (wall-clock milliseconds on the monotonic clock), one per waiting poller,
+    /// cancelled when the poller gets a task; one thread expires them.
+    private var expiries = TimerWheel<UInt64>(currentTick: Matching.monotonicMilliseconds())
+    private var expiryCondition = pthread_cond_t()
+    private var expiryMutex = pthread_mutex_t()
+    private var expiryWake = UInt64.max
+    private var expiryThread: pthread_t?
 
     init(pollersPerQueueMax: Int) {
         self.pollersPerQueueMax = pollersPerQueueMax
+        pthread_mutex_init(&expiryMutex, nil)
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(&expiryCondition, &attributes)
+        pthread_condattr_destroy(&attributes)
+    }
+
+    static func monotonicMilliseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000 + UInt64(spec.tv_nsec) / 1_000_000
     }
 
     /// Hands `task` to the oldest waiting poller of `queue`, or puts it in the backlog.
@@ -133,6 +161,7 @@ final class Matching: @unchecked Sendable {
             if let waiter = state.popWaiter() {
                 state.dispatched += 1
                 waiterQueues[waiter.id] = nil
+                if let expiry = waiter.expiry { expiries.cancel(expiry) }
                 return waiter
             }
             state.push(task)
@@ -183,16 +212,16 @@ final class Matching: @unchecked Sendable {
                     let waiter = Waiter(id: id, continuation: continuation)
                     state.waiters.append(waiter)
                     waiterQueues[id] = (queue, waiter)
+                    let milliseconds = UInt64(max(1, min(timeout.nanoseconds / 1_000_000, 86_400_000)))
+                    let deadline = max(expiries.currentTick, Matching.monotonicMilliseconds()) + milliseconds
+                    waiter.expiry = expiries.schedule(id, at: deadline)
                     return .none
                 }
                 if let ready {
                     continuation.resume(returning: ready)
                     return
                 }
-                Task {
-                    try? await Task.sleep(for: timeout)
-                    self.expire(id)
-                }
+                wakeExpiryThread()
             }
         } onCancel: {
             self.expire(id)
@@ -204,10 +233,59 @@ final class Matching: @unchecked Sendable {
     private func expire(_ id: UInt64) {
         let continuation: CheckedContinuation<MatchTask?, Never>? = lock.withLock {
             guard let (_, waiter) = waiterQueues.removeValue(forKey: id) else { return nil }
+            if let expiry = waiter.expiry { expiries.cancel(expiry) }
             defer { waiter.continuation = nil }
             return waiter.continuation
         }
         continuation?.resume(returning: nil)
+    }
+
+    /// Starts the expiry thread on first use, and makes it recompute its sleep.
+    private func wakeExpiryThread() {
+        pthread_mutex_lock(&expiryMutex)
+        if expiryThread == nil {
+            let unmanaged = Unmanaged.passRetained(self)
+            var handle = pthread_t()
+            let result = pthread_create(
+                &handle, nil,
+                { argument in
+                    let matching = Unmanaged<Matching>.fromOpaque(argument!).takeRetainedValue()
+                    matching.expiryLoop()
+                    return nil
+                }, unmanaged.toOpaque())
+            precondition(result == 0, "could not start the long-poll expiry thread (error \(result))")
+            expiryThread = handle
+        }
+        expiryWake = 0
+        pthread_cond_signal(&expiryCondition)
+        pthread_mutex_unlock(&expiryMutex)
+    }
+
+    /// Expires long polls whose time is up; sleeps until the next one (or a wake). Ends at `close()`.
+    private func expiryLoop() {
+        while true {
+            let now = Matching.monotonicMilliseconds()
+            let (due, next, closed): ([UInt64], UInt64?, Bool) = lock.withLock {
+                var due: [UInt64] = []
+                let tick = max(now, expiries.currentTick)
+                while let expired = expiries.popExpired(upTo: tick) { due.append(expired.element) }
+                return (due, expiries.nextDeadline(), isClosed)
+            }
+            for id in due { expire(id) }
+            if closed { return }
+            pthread_mutex_lock(&expiryMutex)
+            if expiryWake != 0 {
+                let wait = min(next.map { $0 > now ? $0 - now : 0 } ?? 1_000, 1_000)
+                var deadline = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &deadline)
+                let total = Int64(deadline.tv_nsec) + Int64(wait) * 1_000_000
+                deadline.tv_sec += Int(total / 1_000_000_000)
+                deadline.tv_nsec = Int(total % 1_000_000_000)
+                pthread_cond_timedwait(&expiryCondition, &expiryMutex, &deadline)
+            }
+            expiryWake = UInt64.max
+            pthread_mutex_unlock(&expiryMutex)
+        }
     }
 
     /// The backlog, waiting pollers and dispatch count of `queue`.
@@ -223,6 +301,12 @@ final class Matching: @unchecked Sendable {
         let continuations: [CheckedContinuation<MatchTask?, Never>] = lock.withLock {
             isClosed = true
             var all: [CheckedContinuation<MatchTask?, Never>] = []
+            if expiryThread != nil {
+                pthread_mutex_lock(&expiryMutex)
+                expiryWake = 0
+                pthread_cond_signal(&expiryCondition)
+                pthread_mutex_unlock(&expiryMutex)
+            }
             for (_, (_, waiter)) in waiterQueues {
                 if let continuation = waiter.continuation { all.append(continuation) }
                 waiter.continuation = nil
