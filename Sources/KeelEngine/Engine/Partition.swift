@@ -130,7 +130,16 @@ final class Partition: @unchecked Sendable {
         let payload = EventCodec.encode(event)
         run.apply(event, encodedBytes: payload.count)
         batch.records.append(LogRecord(stream: run.stream, payload: payload))
-        batch.touch(run)
+        switch event.eventType {
+        case .workflowExecutionStarted, .upsertWorkflowSearchAttributes:
+            batch.touch(run)
+        case let type where type.isClosing:
+            batch.touch(run)
+        default:
+            // Visibility shows a run's start, close and search attributes; other events leave it as is
+            // (its history length is brought up to date when the run closes, as in Temporal).
+            break
+        }
         return event.eventID
     }
 

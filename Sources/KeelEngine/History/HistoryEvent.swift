@@ -24,8 +24,9 @@ public struct ParentExecutionInfo: Sendable, Hashable {
     public var initiatedEventID: Int64
 }
 
-/// What an event records, one case per event type (Temporal's `*EventAttributes`).
-public enum EventAttributes: Sendable, Hashable {
+/// What an event records, one case per event type (Temporal's `*EventAttributes`). Indirect, so an
+/// event is a few words to copy however large its attributes are.
+public indirect enum EventAttributes: Sendable, Hashable {
     case workflowExecutionStarted(WorkflowExecutionStarted)
     case workflowExecutionCompleted(WorkflowExecutionCompleted)
     case workflowExecutionFailed(WorkflowExecutionFailed)
