@@ -69,8 +69,18 @@ final class Matching: @unchecked Sendable {
         var ringHead = 0
         var backlog = 0
         var dispatched: UInt64 = 0
+        /// Waiters still waiting; the others in `waiters` timed out and are skipped or compacted away.
+        var waiting = 0
 
-        var waiting: Int { waiters.count - waiterHead }
+        /// Forgets a waiter that timed out, dropping the dead entries once they outnumber the live ones.
+        func expire() {
+            waiting -= 1
+            let dead = waiters.count - waiterHead - waiting
+            if dead > 32, dead > waiting {
+                waiters = waiters[waiterHead...].filter { $0.continuation != nil }
+                waiterHead = 0
+            }
+        }
 
         func push(_ task: MatchTask) {
             let lane = task.workflowID
@@ -118,7 +128,10 @@ final class Matching: @unchecked Sendable {
                     waiters.removeFirst(waiterHead)
                     waiterHead = 0
                 }
-                if waiter.continuation != nil { return waiter }
+                if waiter.continuation != nil {
+                    waiting -= 1
+                    return waiter
+                }
             }
             return nil
         }
@@ -156,21 +169,19 @@ final class Matching: @unchecked Sendable {
 
     /// Hands `task` to the oldest waiting poller of `queue`, or puts it in the backlog.
     func offer(_ task: MatchTask, to queue: QueueKey) {
-        let waiter: Waiter? = lock.withLock {
+        let continuation: CheckedContinuation<MatchTask?, Never>? = lock.withLock {
             let state = queueState(queue)
             if let waiter = state.popWaiter() {
                 state.dispatched += 1
                 waiterQueues[waiter.id] = nil
                 if let expiry = waiter.expiry { expiries.cancel(expiry) }
-                return waiter
+                defer { waiter.continuation = nil }
+                return waiter.continuation
             }
             state.push(task)
             return nil
         }
-        if let waiter, let continuation = waiter.continuation {
-            waiter.continuation = nil
-            continuation.resume(returning: task)
-        }
+        continuation?.resume(returning: task)
     }
 
     /// Takes the next task of `queue`, waiting up to `timeout` for one; nil when none came in time,
@@ -211,6 +222,7 @@ final class Matching: @unchecked Sendable {
                     }
                     let waiter = Waiter(id: id, continuation: continuation)
                     state.waiters.append(waiter)
+                    state.waiting += 1
                     waiterQueues[id] = (queue, waiter)
                     let milliseconds = UInt64(max(1, min(timeout.nanoseconds / 1_000_000, 86_400_000)))
                     let deadline = max(expiries.currentTick, Matching.monotonicMilliseconds()) + milliseconds
@@ -232,10 +244,12 @@ final class Matching: @unchecked Sendable {
     /// Ends waiter `id` with no task, if it is still waiting.
     private func expire(_ id: UInt64) {
         let continuation: CheckedContinuation<MatchTask?, Never>? = lock.withLock {
-            guard let (_, waiter) = waiterQueues.removeValue(forKey: id) else { return nil }
+            guard let (key, waiter) = waiterQueues.removeValue(forKey: id) else { return nil }
             if let expiry = waiter.expiry { expiries.cancel(expiry) }
-            defer { waiter.continuation = nil }
-            return waiter.continuation
+            let continuation = waiter.continuation
+            waiter.continuation = nil
+            if continuation != nil { queues[key]?.expire() }
+            return continuation
         }
         continuation?.resume(returning: nil)
     }
@@ -312,6 +326,7 @@ final class Matching: @unchecked Sendable {
                 waiter.continuation = nil
             }
             waiterQueues.removeAll()
+            for state in queues.values { state.waiting = 0 }
             return all
         }
         for continuation in continuations { continuation.resume(returning: nil) }
