@@ -9,6 +9,7 @@ extension Engine {
         namespace: String = "default", taskQueue: String, identity: String = "", timeout: Duration = .seconds(60)
     ) async throws(EngineError) -> WorkflowTask? {
         if let failure = core.failure { throw failure }
+        try checkTexts([("identity", identity), ("task queue", taskQueue)])
         let key = QueueKey(namespace: namespace, name: taskQueue, kind: .workflow)
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -70,6 +71,7 @@ extension Engine {
         _ token: TaskToken, commands: [Command], identity: String = "", sticky: StickyAttributes? = nil
     ) async throws(EngineError) {
         try requireKind(token, .workflow)
+        try checkTexts([("identity", identity), ("sticky task queue", sticky?.taskQueue ?? "")])
         let partition = core.partition(for: token.execution.workflowID)
         try await partition.perform { batch throws(EngineError) in
             try partition.completeWorkflowTask(
@@ -83,6 +85,10 @@ extension Engine {
         _ token: TaskToken, cause: WorkflowTaskFailedCause, failure: Failure? = nil, identity: String = ""
     ) async throws(EngineError) {
         try requireKind(token, .workflow)
+        try checkTexts([("identity", identity)])
+        if let failure, let problem = core.partitions[0].checkFailure(failure) {
+            throw EngineError(.limitExceeded, problem)
+        }
         let partition = core.partition(for: token.execution.workflowID)
         try await partition.perform { batch throws(EngineError) in
             try partition.failWorkflowTask(token, cause: cause, failure: failure, identity: identity, in: batch)
@@ -99,6 +105,7 @@ extension Engine {
         namespace: String = "default", taskQueue: String, identity: String = "", timeout: Duration = .seconds(60)
     ) async throws(EngineError) -> ActivityTask? {
         if let failure = core.failure { throw failure }
+        try checkTexts([("identity", identity), ("task queue", taskQueue)])
         let key = QueueKey(namespace: namespace, name: taskQueue, kind: .activity)
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -128,6 +135,7 @@ extension Engine {
         async throws(EngineError)
     {
         try requireKind(token, .activity)
+        try checkTexts([("identity", identity)])
         let partition = core.partition(for: token.execution.workflowID)
         try await partition.perform { batch throws(EngineError) in
             try partition.completeActivity(token, result: result, identity: identity, in: batch)
@@ -139,6 +147,8 @@ extension Engine {
         _ token: TaskToken, failure: Failure, lastHeartbeatDetails: [Payload]? = nil, identity: String = ""
     ) async throws(EngineError) {
         try requireKind(token, .activity)
+        try checkTexts([("identity", identity)])
+        if let lastHeartbeatDetails { try checkPayloads(lastHeartbeatDetails, "heartbeat details") }
         let partition = core.partition(for: token.execution.workflowID)
         try await partition.perform { batch throws(EngineError) in
             try partition.failActivity(
@@ -151,6 +161,8 @@ extension Engine {
         async throws(EngineError)
     {
         try requireKind(token, .activity)
+        try checkTexts([("identity", identity)])
+        try checkPayloads(details, "details")
         let partition = core.partition(for: token.execution.workflowID)
         try await partition.perform { batch throws(EngineError) in
             try partition.reportActivityCanceled(token, details: details, identity: identity, in: batch)

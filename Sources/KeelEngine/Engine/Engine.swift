@@ -176,10 +176,13 @@ public final class Engine: Sendable {
                     "\(what) of \(text.utf8.count) bytes exceeds identifierBytesMax \(limits.identifierBytesMax)")
             }
         }
-        let inputBytes = request.input.reduce(0) { $0 + $1.sizeBytes }
-        if inputBytes > limits.payloadBytesMax {
-            throw EngineError(
-                .limitExceeded, "input of \(inputBytes) bytes exceeds payloadBytesMax \(limits.payloadBytesMax)")
+        try checkTexts([("identity", request.identity), ("request id", request.requestID)])
+        if let problem = Partition.checkPayloads(request.input, "input", limit: limits.payloadBytesMax)
+            ?? Partition.checkPayloadMap(request.memo, "memo", limit: limits.payloadBytesMax)
+            ?? Partition.checkPayloadMap(request.header, "header", limit: limits.payloadBytesMax)
+            ?? Partition.checkSearchAttributeValues(request.searchAttributes, limit: limits.payloadBytesMax)
+        {
+            throw EngineError(.limitExceeded, problem)
         }
         for (what, timeout) in [
             ("execution timeout", request.executionTimeout), ("run timeout", request.runTimeout),
@@ -205,6 +208,23 @@ public final class Engine: Sendable {
         }
     }
 
+    /// Checks free-text fields a caller sends (identities, reasons, request ids) against
+    /// `identifierBytesMax`, so no request can make an event larger than the log takes.
+    func checkTexts(_ texts: [(String, String)]) throws(EngineError) {
+        let limit = core.options.limits.identifierBytesMax
+        for (what, text) in texts where text.utf8.count > limit {
+            throw EngineError(
+                .limitExceeded, "\(what) of \(text.utf8.count) bytes exceeds identifierBytesMax \(limit)")
+        }
+    }
+
+    /// Checks a payload list a caller sends against `payloadBytesMax`.
+    func checkPayloads(_ payloads: [Payload], _ what: String) throws(EngineError) {
+        if let problem = Partition.checkPayloads(payloads, what, limit: core.options.limits.payloadBytesMax) {
+            throw EngineError(.limitExceeded, problem)
+        }
+    }
+
     /// Delivers a signal to a run (an empty run id means the workflow id's current run).
     ///
     /// - Throws: `.notFound`, or `.failedPrecondition` when the run is closed.
@@ -222,6 +242,7 @@ public final class Engine: Sendable {
     public func requestCancel(
         namespace: String = "default", execution: WorkflowExecution, reason: String = "", identity: String = ""
     ) async throws(EngineError) {
+        try checkTexts([("reason", reason), ("identity", identity)])
         let partition = core.partition(for: execution.workflowID)
         try await partition.perform { batch throws(EngineError) in
             let run = try partition.openRun(namespace: namespace, execution: execution)
@@ -234,6 +255,8 @@ public final class Engine: Sendable {
         namespace: String = "default", execution: WorkflowExecution, reason: String = "", details: [Payload] = [],
         identity: String = ""
     ) async throws(EngineError) {
+        try checkTexts([("reason", reason), ("identity", identity)])
+        try checkPayloads(details, "details")
         let partition = core.partition(for: execution.workflowID)
         try await partition.perform { batch throws(EngineError) in
             let run = try partition.openRun(namespace: namespace, execution: execution)

@@ -25,6 +25,11 @@ public struct EngineLimits: Sendable, Hashable {
     public var identifierBytesMax = 1_000
     /// Bytes of a namespace name.
     public var namespaceBytesMax = 255
+    /// Bytes of everything one workflow task completion asks to write (its commands' payloads).
+    public var workflowTaskCompletionBytesMax = 32 << 20
+    /// Bytes of the events buffered while a workflow task runs; beyond it new signals are refused
+    /// (`.limitExceeded`, retry later) until the task completes.
+    public var bufferedBytesMax = 32 << 20
     /// Long polls waiting on one task queue at a time; a poll beyond it is refused. (The backlog itself
     /// needs no limit: every backlog task is a durable scheduled event, bounded by the limits above.)
     public var pollersPerQueueMax = 10_000
@@ -47,6 +52,11 @@ public struct EngineOptions: Sendable {
     public init() {
         var log = LogOptions()
         log.keyBytesMax = 1_400
+        // An event holds up to a few payload lists of `payloadBytesMax` each, and one commit up to a
+        // workflow task completion plus the events buffered meanwhile; the engine checks both limits
+        // before it changes any state, so the log never refuses one of its commits.
+        log.recordBytesMax = 16 << 20
+        log.commitBytesMax = 96 << 20
         self.log = log
     }
 }

@@ -11,6 +11,14 @@ extension Partition {
         var pendingCancels = run.pendingExternalCancels.count
         var accepted = Set(run.updates.filter { $0.value.acceptedEventID != 0 && $0.value.outcome == nil }.keys)
         var admitted = Set(run.updates.filter { $0.value.acceptedEventID == 0 }.keys)
+        let totalBytes = commands.reduce(0) { $0 + $1.approximateBytes }
+        if totalBytes > limits.workflowTaskCompletionBytesMax {
+            return (
+                .badBinary,
+                "the task's \(commands.count) commands carry \(totalBytes) bytes, more than workflowTaskCompletionBytesMax \(limits.workflowTaskCompletionBytesMax)"
+            )
+        }
+        let payloadLimit = limits.payloadBytesMax
         for (index, command) in commands.enumerated() {
             let position = "command \(index + 1) (\(command.name))"
             if command.isClosing {
@@ -47,6 +55,7 @@ extension Partition {
                     ?? checkIdentifier(attributes.activityType, "activity type")
                     ?? checkIdentifier(attributes.taskQueue, "task queue")
                     ?? checkPayloads(attributes.input, "input")
+                    ?? Partition.checkPayloadMap(attributes.header, "header", limit: payloadLimit)
                 {
                     return (.badScheduleActivityAttributes, "\(position): \(problem)")
                 }
@@ -102,14 +111,20 @@ extension Partition {
                     return (.badCancelTimerAttributes, "\(position): no pending timer has id '\(timerID)'")
                 }
                 timers.remove(timerID)
-            case .recordMarker(let name, let details, _):
+            case .recordMarker(let name, let details, let failure):
                 if name.isEmpty {
                     return (.badRecordMarkerAttributes, "\(position): expected a marker name, found an empty one")
                 }
-                for (key, payloads) in details {
-                    if let problem = checkPayloads(payloads, "details '\(key)'") {
-                        return (.badRecordMarkerAttributes, "\(position): \(problem)")
-                    }
+                if details.count > EventCodec.elementsMax {
+                    return (
+                        .badRecordMarkerAttributes,
+                        "\(position): \(details.count) detail entries, more than \(EventCodec.elementsMax)"
+                    )
+                }
+                if let problem = checkPayloads(details.values.flatMap { $0 }, "details")
+                    ?? (failure.flatMap { checkFailure($0) })
+                {
+                    return (.badRecordMarkerAttributes, "\(position): \(problem)")
                 }
             case .completeWorkflowExecution(let result):
                 if let problem = checkPayloads(result, "result") {
@@ -128,6 +143,8 @@ extension Partition {
                     ?? checkIdentifier(attributes.workflowType, "workflow type")
                     ?? checkIdentifier(attributes.taskQueue, "task queue")
                     ?? checkSearchAttributes(attributes.searchAttributes ?? [:], namespace: run.key.namespace)
+                    ?? Partition.checkPayloadMap(attributes.memo ?? [:], "memo", limit: payloadLimit)
+                    ?? Partition.checkPayloadMap(attributes.header, "header", limit: payloadLimit)
                 {
                     return (.badContinueAsNewAttributes, "\(position): \(problem)")
                 }
@@ -147,6 +164,8 @@ extension Partition {
                     ?? checkIdentifier(attributes.taskQueue, "task queue")
                     ?? checkPayloads(attributes.input, "input")
                     ?? checkSearchAttributes(attributes.searchAttributes, namespace: namespace)
+                    ?? Partition.checkPayloadMap(attributes.memo, "memo", limit: payloadLimit)
+                    ?? Partition.checkPayloadMap(attributes.header, "header", limit: payloadLimit)
                 {
                     return (.badStartChildExecutionAttributes, "\(position): \(problem)")
                 }
@@ -169,6 +188,7 @@ extension Partition {
                 }
                 if let problem = checkPayloads(attributes.input, "input")
                     ?? checkIdentifier(attributes.signalName, "signal name")
+                    ?? Partition.checkPayloadMap(attributes.header, "header", limit: payloadLimit)
                 {
                     return (.badSignalInputSize, "\(position): \(problem)")
                 }
@@ -198,7 +218,7 @@ extension Partition {
                     return (.badSearchAttributes, "\(position): \(problem)")
                 }
             case .modifyWorkflowProperties(let memo):
-                if let problem = checkPayloads(Array(memo.values), "memo") {
+                if let problem = Partition.checkPayloadMap(memo, "memo", limit: payloadLimit) {
                     return (.badModifyWorkflowPropertiesAttributes, "\(position): \(problem)")
                 }
             case .acceptUpdate(let updateID):
@@ -251,9 +271,59 @@ extension Partition {
     }
 
     func checkPayloads(_ payloads: [Payload], _ what: String) -> String? {
-        let bytes = payloads.reduce(0) { $0 + $1.sizeBytes }
-        let limit = core.options.limits.payloadBytesMax
+        Partition.checkPayloads(payloads, what, limit: core.options.limits.payloadBytesMax)
+    }
+
+    /// Checks a payload list's size and element counts (the codec's `elementsMax`).
+    static func checkPayloads(_ payloads: [Payload], _ what: String, limit: Int) -> String? {
+        if payloads.count > EventCodec.elementsMax {
+            return "\(what) has \(payloads.count) payloads, more than \(EventCodec.elementsMax)"
+        }
+        var bytes = 0
+        for payload in payloads {
+            if payload.metadata.count > EventCodec.elementsMax {
+                return
+                    "\(what) has a payload with \(payload.metadata.count) metadata entries, more than \(EventCodec.elementsMax)"
+            }
+            // Each payload and metadata entry also costs a few bytes of framing.
+            bytes += payload.sizeBytes + 8 + 8 * payload.metadata.count
+        }
         return bytes > limit ? "\(what) of \(bytes) bytes exceeds payloadBytesMax \(limit)" : nil
+    }
+
+    /// Checks a map of payloads (memo, header) like a payload list, keys included.
+    static func checkPayloadMap(_ map: [String: Payload], _ what: String, limit: Int) -> String? {
+        if map.count > EventCodec.elementsMax {
+            return "\(what) has \(map.count) entries, more than \(EventCodec.elementsMax)"
+        }
+        let keys = map.keys.reduce(0) { $0 + $1.utf8.count + 8 }
+        if let problem = checkPayloads(Array(map.values), what, limit: limit - keys) { return problem }
+        return nil
+    }
+
+    /// Checks search attribute values: finite doubles, bounded lists and total size.
+    static func checkSearchAttributeValues(_ attributes: [String: SearchAttributeValue], limit: Int) -> String? {
+        if attributes.count > EventCodec.elementsMax {
+            return "\(attributes.count) search attributes, more than \(EventCodec.elementsMax)"
+        }
+        var bytes = 0
+        for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
+            bytes += name.utf8.count + 16
+            switch value {
+            case .double(let number) where !number.isFinite:
+                return "search attribute '\(name)' must be a finite number, found \(number)"
+            case .keyword(let text), .text(let text):
+                bytes += text.utf8.count
+            case .keywordList(let list):
+                if list.count > EventCodec.elementsMax {
+                    return "search attribute '\(name)' has \(list.count) keywords, more than \(EventCodec.elementsMax)"
+                }
+                bytes += list.reduce(0) { $0 + $1.utf8.count + 8 }
+            default:
+                break
+            }
+        }
+        return bytes > limit ? "search attributes of \(bytes) bytes exceed payloadBytesMax \(limit)" : nil
     }
 
     func checkFailure(_ failure: Failure) -> String? {
@@ -261,8 +331,19 @@ extension Partition {
         var bytes = 0
         var next: Failure? = failure
         while let current = next {
-            bytes += current.message.utf8.count + current.stackTrace.utf8.count
-            if case .application(_, _, let details) = current.info { bytes += details.reduce(0) { $0 + $1.sizeBytes } }
+            bytes += current.message.utf8.count + current.stackTrace.utf8.count + current.source.utf8.count + 64
+            var details: [Payload] = []
+            switch current.info {
+            case .application(let type, _, let list):
+                details = list
+                bytes += type.utf8.count
+            case .timeout(_, let list), .canceled(let list):
+                details = list
+            default:
+                break
+            }
+            if let problem = checkPayloads(details, "failure details") { return problem }
+            bytes += details.reduce(0) { $0 + $1.sizeBytes }
             next = current.cause
         }
         let limit = core.options.limits.payloadBytesMax
@@ -270,6 +351,9 @@ extension Partition {
     }
 
     func checkSearchAttributes(_ attributes: [String: SearchAttributeValue], namespace: String) -> String? {
+        if let problem = Partition.checkSearchAttributeValues(attributes, limit: core.options.limits.payloadBytesMax) {
+            return problem
+        }
         for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
             guard let type = core.namespaces.searchAttributeType(name, in: namespace) else {
                 return "search attribute '\(name)' is not registered in namespace '\(namespace)'"
@@ -411,5 +495,29 @@ extension RetryPolicy {
             return "retry policy: expected maximum attempts of 0 (unlimited) or more, found \(policy.maximumAttempts)"
         }
         return nil
+    }
+}
+
+extension Command {
+    /// A quick upper estimate of the bytes the command's events carry, for the completion limit.
+    var approximateBytes: Int {
+        func size(_ payloads: [Payload]) -> Int { payloads.reduce(64) { $0 + $1.sizeBytes + 16 } }
+        func size(_ map: [String: Payload]) -> Int {
+            map.reduce(64) { $0 + $1.key.utf8.count + $1.value.sizeBytes + 16 }
+        }
+        switch self {
+        case .scheduleActivityTask(let attributes): return size(attributes.input) + size(attributes.header) + 256
+        case .recordMarker(_, let details, _): return details.values.reduce(256) { $0 + size($1) }
+        case .completeWorkflowExecution(let result): return size(result)
+        case .cancelWorkflowExecution(let details): return size(details)
+        case .continueAsNewWorkflowExecution(let attributes):
+            return size(attributes.input) + size(attributes.memo ?? [:]) + size(attributes.header) + 256
+        case .startChildWorkflowExecution(let attributes):
+            return size(attributes.input) + size(attributes.memo) + size(attributes.header) + 256
+        case .signalExternalWorkflowExecution(let attributes): return size(attributes.input) + size(attributes.header)
+        case .modifyWorkflowProperties(let memo): return size(memo)
+        case .completeUpdate(_, .success(let result)): return size(result)
+        default: return 256
+        }
     }
 }

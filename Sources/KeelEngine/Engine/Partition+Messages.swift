@@ -6,7 +6,10 @@ extension Partition {
     /// Checks a signal's size and name, and that the run can take another.
     func checkSignal(_ signal: SignalRequest, runSignals: Int) throws(EngineError) {
         if signal.name.isEmpty { throw EngineError(.invalidArgument, "expected a signal name, found an empty one") }
-        if let problem = checkPayloads(signal.input, "signal input") ?? checkIdentifier(signal.name, "signal name") {
+        if let problem = checkPayloads(signal.input, "signal input") ?? checkIdentifier(signal.name, "signal name")
+            ?? checkIdentifier(signal.identity, "identity") ?? checkIdentifier(signal.requestID, "request id")
+            ?? Partition.checkPayloadMap(signal.header, "header", limit: core.options.limits.payloadBytesMax)
+        {
             throw EngineError(.limitExceeded, problem)
         }
         let limit = core.options.limits.signalsPerRunMax
@@ -19,6 +22,13 @@ extension Partition {
         let limits = core.options.limits
         if !signal.requestID.isEmpty, run.signalRequestIDs.contains(signal.requestID) { return }
         try checkSignal(signal, runSignals: 0)
+        let bytes = signal.input.reduce(256) { $0 + $1.sizeBytes }
+        if run.workflowTask?.isStarted == true, run.bufferedBytes + bytes > limits.bufferedBytesMax {
+            throw EngineError(
+                .limitExceeded,
+                "workflow execution \(run.key) already holds \(run.bufferedBytes) bytes of events that arrived during its running workflow task (bufferedBytesMax); retry once the task completes"
+            )
+        }
         if run.signalCount + run.buffered.count >= limits.signalsPerRunMax {
             throw EngineError(
                 .limitExceeded,
@@ -73,7 +83,8 @@ extension Partition {
                 "workflow execution \(run.key) already has \(pending) updates in progress (pendingUpdatesMax)")
         }
         if let problem = checkPayloads(request.input, "update input") ?? checkIdentifier(request.name, "update name")
-            ?? checkIdentifier(request.updateID, "update id")
+            ?? checkIdentifier(request.updateID, "update id") ?? checkIdentifier(request.identity, "identity")
+            ?? Partition.checkPayloadMap(request.header, "header", limit: core.options.limits.payloadBytesMax)
         {
             throw EngineError(.limitExceeded, problem)
         }

@@ -149,8 +149,9 @@ final class Partition: @unchecked Sendable {
     func emit(_ attributes: EventAttributes, to run: RunState, in batch: Batch) {
         if run.workflowTask?.isStarted == true {
             run.buffered.append((batch.now, attributes))
-            batch.records.append(
-                LogRecord(stream: run.stream, payload: EngineRecord.encodeBuffered(attributes, time: batch.now)))
+            let payload = EngineRecord.encodeBuffered(attributes, time: batch.now)
+            run.bufferedBytes += payload.count
+            batch.records.append(LogRecord(stream: run.stream, payload: payload))
         } else {
             write(attributes, to: run, in: batch)
         }
@@ -161,6 +162,7 @@ final class Partition: @unchecked Sendable {
     func flushBuffered(_ run: RunState, in batch: Batch) {
         let buffered = run.buffered
         run.buffered.removeAll()
+        run.bufferedBytes = 0
         var startedIDs: [Int64: Int64] = [:]
         for (_, attributes) in buffered {
             var attributes = attributes

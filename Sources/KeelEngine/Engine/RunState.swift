@@ -121,6 +121,8 @@ final class RunState {
     var stickyQueue: StickyAttributes?
     /// Events that arrived while a workflow task was started; written after it completes.
     var buffered: [(time: Timestamp, attributes: EventAttributes)] = []
+    /// Approximate bytes of `buffered`, held under `EngineLimits.bufferedBytesMax`.
+    var bufferedBytes = 0
     var activities: [Int64: ActivityState] = [:]
     var activityIDs: [String: Int64] = [:]
     /// timer id -> started event id and fire time.
