@@ -62,6 +62,33 @@ final class EngineCore: @unchecked Sendable {
         partition.performDetached { batch in body(partition, batch) }
     }
 
+    /// Splits a batch into commits the log takes (`commitBytesMax`, at most a quarter segment, and
+    /// `commitRecordsMax`). Almost every batch is one commit; a workflow task whose commands carry many
+    /// large payloads may need more. They are appended in order, so the log keeps the batch's order; a
+    /// crash between them keeps a prefix, which replay treats like commands not yet issued.
+    func commitChunks(_ records: [LogRecord]) -> [[LogRecord]] {
+        let bytesMax = min(store.options.commitBytesMax, Int(store.segmentBytes) / 4)
+        let recordsMax = store.options.commitRecordsMax
+        var total = 0
+        for record in records { total += record.payload.count + record.stream.bytes.count + 16 }
+        if total <= bytesMax && records.count <= recordsMax { return [records] }
+        var chunks: [[LogRecord]] = []
+        var chunk: [LogRecord] = []
+        var bytes = 0
+        for record in records {
+            let size = record.payload.count + record.stream.bytes.count + 16
+            if !chunk.isEmpty && (bytes + size > bytesMax || chunk.count == recordsMax) {
+                chunks.append(chunk)
+                chunk = []
+                bytes = 0
+            }
+            chunk.append(record)
+            bytes += size
+        }
+        if !chunk.isEmpty { chunks.append(chunk) }
+        return chunks
+    }
+
     /// Marks a removed run's history stream dead so compaction reclaims it.
     func retire(_ stream: StreamKey) {
         inflight.begin()

@@ -96,6 +96,9 @@ extension Partition {
                     )
                 }
             case .startTimer(let timerID, let timeout):
+                if let problem = checkIdentifier(timerID, "timer id") {
+                    return (.badStartTimerAttributes, "\(position): \(problem)")
+                }
                 if timerID.isEmpty {
                     return (.badStartTimerAttributes, "\(position): expected a timer id, found an empty one")
                 }
@@ -112,6 +115,9 @@ extension Partition {
                 }
                 timers.remove(timerID)
             case .recordMarker(let name, let details, let failure):
+                if let problem = checkIdentifier(name, "marker name") {
+                    return (.badRecordMarkerAttributes, "\(position): \(problem)")
+                }
                 if name.isEmpty {
                     return (.badRecordMarkerAttributes, "\(position): expected a marker name, found an empty one")
                 }
@@ -157,7 +163,10 @@ extension Partition {
                     )
                 }
                 if !core.namespaces.exists(namespace) {
-                    return (.badStartChildExecutionAttributes, "\(position): namespace '\(namespace)' does not exist")
+                    return (
+                        .badStartChildExecutionAttributes,
+                        "\(position): namespace '\(namespace.prefix(64))' does not exist"
+                    )
                 }
                 if let problem = checkIdentifier(attributes.workflowID.rawValue, "workflow id")
                     ?? checkIdentifier(attributes.workflowType, "workflow type")
@@ -180,6 +189,18 @@ extension Partition {
                 }
                 pendingChildren += 1
             case .signalExternalWorkflowExecution(let attributes):
+                let signalNamespace = attributes.namespace.isEmpty ? run.key.namespace : attributes.namespace
+                if !core.namespaces.exists(signalNamespace) {
+                    return (
+                        .badSignalWorkflowExecutionAttributes,
+                        "\(position): namespace '\(signalNamespace.prefix(64))' does not exist"
+                    )
+                }
+                if let problem = checkIdentifier(attributes.execution.workflowID.rawValue, "workflow id")
+                    ?? checkIdentifier(attributes.execution.runID.rawValue, "run id")
+                {
+                    return (.badSignalWorkflowExecutionAttributes, "\(position): \(problem)")
+                }
                 if attributes.execution.workflowID.rawValue.isEmpty || attributes.signalName.isEmpty {
                     return (
                         .badSignalWorkflowExecutionAttributes,
@@ -199,7 +220,19 @@ extension Partition {
                     )
                 }
                 pendingSignals += 1
-            case .requestCancelExternalWorkflowExecution(_, let execution, _, _):
+            case .requestCancelExternalWorkflowExecution(let namespace, let execution, _, let reason):
+                let target = namespace.isEmpty ? run.key.namespace : namespace
+                if !core.namespaces.exists(target) {
+                    return (
+                        .badRequestCancelExternalWorkflowExecutionAttributes,
+                        "\(position): namespace '\(target.prefix(64))' does not exist"
+                    )
+                }
+                if let problem = checkIdentifier(execution.workflowID.rawValue, "workflow id")
+                    ?? checkIdentifier(execution.runID.rawValue, "run id") ?? checkIdentifier(reason, "reason")
+                {
+                    return (.badRequestCancelExternalWorkflowExecutionAttributes, "\(position): \(problem)")
+                }
                 if execution.workflowID.rawValue.isEmpty {
                     return (
                         .badRequestCancelExternalWorkflowExecutionAttributes,

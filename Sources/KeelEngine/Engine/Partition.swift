@@ -108,14 +108,19 @@ final class Partition: @unchecked Sendable {
             }
         }
         let core = self.core
-        core.store.append(batch.records) { result in
-            switch result {
-            case .success:
-                for effect in runEffects { effect() }
-                completion(.success(()))
-            case .failure(let error):
-                let failure = core.fail(error)
-                completion(.failure(failure))
+        let chunks = core.commitChunks(batch.records)
+        let remaining = Countdown(chunks.count)
+        for chunk in chunks {
+            core.store.append(chunk) { result in
+                switch result {
+                case .success:
+                    guard remaining.finishOne() else { return }
+                    for effect in runEffects { effect() }
+                    completion(.success(()))
+                case .failure(let error):
+                    let failure = core.fail(error)
+                    if remaining.fail() { completion(.failure(failure)) }
+                }
             }
         }
         return nil
@@ -164,9 +169,27 @@ final class Partition: @unchecked Sendable {
         run.buffered.removeAll()
         run.bufferedBytes = 0
         var startedIDs: [Int64: Int64] = [:]
+        var childStartedIDs: [Int64: Int64] = [:]
         for (_, attributes) in buffered {
             var attributes = attributes
             switch attributes {
+            case .childWorkflowExecutionStarted(let started):
+                childStartedIDs[started.initiatedEventID] = run.nextEventID
+            case .childWorkflowExecutionCompleted(var closed):
+                closed.startedEventID = childStartedIDs[closed.initiatedEventID] ?? closed.startedEventID
+                attributes = .childWorkflowExecutionCompleted(closed)
+            case .childWorkflowExecutionFailed(var closed):
+                closed.startedEventID = childStartedIDs[closed.initiatedEventID] ?? closed.startedEventID
+                attributes = .childWorkflowExecutionFailed(closed)
+            case .childWorkflowExecutionCanceled(var closed):
+                closed.startedEventID = childStartedIDs[closed.initiatedEventID] ?? closed.startedEventID
+                attributes = .childWorkflowExecutionCanceled(closed)
+            case .childWorkflowExecutionTimedOut(var closed):
+                closed.startedEventID = childStartedIDs[closed.initiatedEventID] ?? closed.startedEventID
+                attributes = .childWorkflowExecutionTimedOut(closed)
+            case .childWorkflowExecutionTerminated(var closed):
+                closed.startedEventID = childStartedIDs[closed.initiatedEventID] ?? closed.startedEventID
+                attributes = .childWorkflowExecutionTerminated(closed)
             case .activityTaskStarted(let started):
                 startedIDs[started.scheduledEventID] = run.nextEventID
             case .activityTaskCompleted(var closed):
@@ -286,4 +309,29 @@ struct WorkflowKey: Hashable, Sendable {
 struct RequestKey: Hashable, Sendable {
     var namespace: String
     var requestID: String
+}
+
+/// Counts the commits of one batch down to the last; answers once, on success or on the first failure.
+final class Countdown: @unchecked Sendable {
+    private let lock = Lock()
+    private var left: Int
+    private var answered = false
+
+    init(_ count: Int) { left = count }
+
+    /// Returns true when this was the last commit and nothing failed.
+    func finishOne() -> Bool {
+        lock.withLock {
+            left -= 1
+            return left == 0 && !answered
+        }
+    }
+
+    /// Returns true for the first failure only.
+    func fail() -> Bool {
+        lock.withLock {
+            defer { answered = true }
+            return !answered
+        }
+    }
 }

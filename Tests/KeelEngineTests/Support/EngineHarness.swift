@@ -10,6 +10,8 @@ final class EngineHarness: @unchecked Sendable {
     let options: EngineOptions
     let seed: UInt64
     private(set) var engine: Engine
+    /// How many times the engine was opened; each open seeds run ids differently, so ids never repeat.
+    private var opens = 0
 
     static let fileName = "keel.db"
 
@@ -34,14 +36,16 @@ final class EngineHarness: @unchecked Sendable {
     /// Closes the engine cleanly and opens it again from the same disk.
     func reopen() async throws {
         try await engine.close()
-        engine = try Self.open(disk: disk, clock: clock, options: options, seed: seed &+ 1000)
+        opens += 1
+        engine = try Self.open(disk: disk, clock: clock, options: options, seed: seed &+ UInt64(opens) &* 1000)
         await engine.settle()
     }
 
     /// Crashes the disk (unsynced writes are lost or torn) and opens the engine again.
     func crashAndReopen(_ mode: SimulatedDisk.CrashMode = .dropUnsynced) async throws {
         disk.crash(mode)
-        engine = try Self.open(disk: disk, clock: clock, options: options, seed: seed &+ 2000)
+        opens += 1
+        engine = try Self.open(disk: disk, clock: clock, options: options, seed: seed &+ UInt64(opens) &* 1000)
         await engine.settle()
     }
 
