@@ -162,50 +162,58 @@ final class Partition: @unchecked Sendable {
         }
     }
 
-    /// Writes the buffered events as history events, in arrival order. An activity's closing event
-    /// was buffered before its started event had an id; it gets that id now.
+    /// Writes the buffered events as history events, in arrival order. An activity's or child's closing
+    /// event buffered with its started event was written before that event had an id; it gets it now.
     func flushBuffered(_ run: RunState, in batch: Batch) {
         let buffered = run.buffered
         run.buffered.removeAll()
         run.bufferedBytes = 0
-        var startedIDs: [Int64: Int64] = [:]
-        var childStartedIDs: [Int64: Int64] = [:]
-        for (_, attributes) in buffered {
-            var attributes = attributes
-            switch attributes {
-            case .childWorkflowExecutionStarted(let started):
-                childStartedIDs[started.initiatedEventID] = run.nextEventID
-            case .childWorkflowExecutionCompleted(var closed):
-                closed.startedEventID = childStartedIDs[closed.initiatedEventID] ?? closed.startedEventID
-                attributes = .childWorkflowExecutionCompleted(closed)
-            case .childWorkflowExecutionFailed(var closed):
-                closed.startedEventID = childStartedIDs[closed.initiatedEventID] ?? closed.startedEventID
-                attributes = .childWorkflowExecutionFailed(closed)
-            case .childWorkflowExecutionCanceled(var closed):
-                closed.startedEventID = childStartedIDs[closed.initiatedEventID] ?? closed.startedEventID
-                attributes = .childWorkflowExecutionCanceled(closed)
-            case .childWorkflowExecutionTimedOut(var closed):
-                closed.startedEventID = childStartedIDs[closed.initiatedEventID] ?? closed.startedEventID
-                attributes = .childWorkflowExecutionTimedOut(closed)
-            case .childWorkflowExecutionTerminated(var closed):
-                closed.startedEventID = childStartedIDs[closed.initiatedEventID] ?? closed.startedEventID
-                attributes = .childWorkflowExecutionTerminated(closed)
+        var activities: [Int64: Int64] = [:]
+        var children: [Int64: Int64] = [:]
+        /// Sets `started` from `ids[value[key]]` when the started event was buffered too.
+        func patched<T>(
+            _ value: T, _ key: KeyPath<T, Int64>, _ started: WritableKeyPath<T, Int64>, _ ids: [Int64: Int64]
+        )
+            -> T
+        {
+            var value = value
+            if let id = ids[value[keyPath: key]] { value[keyPath: started] = id }
+            return value
+        }
+        for (_, original) in buffered {
+            let attributes: EventAttributes
+            switch original {
             case .activityTaskStarted(let started):
-                startedIDs[started.scheduledEventID] = run.nextEventID
-            case .activityTaskCompleted(var closed):
-                closed.startedEventID = startedIDs[closed.scheduledEventID] ?? closed.startedEventID
-                attributes = .activityTaskCompleted(closed)
-            case .activityTaskFailed(var closed):
-                closed.startedEventID = startedIDs[closed.scheduledEventID] ?? closed.startedEventID
-                attributes = .activityTaskFailed(closed)
-            case .activityTaskTimedOut(var closed):
-                closed.startedEventID = startedIDs[closed.scheduledEventID] ?? closed.startedEventID
-                attributes = .activityTaskTimedOut(closed)
-            case .activityTaskCanceled(var closed):
-                closed.startedEventID = startedIDs[closed.scheduledEventID] ?? closed.startedEventID
-                attributes = .activityTaskCanceled(closed)
+                activities[started.scheduledEventID] = run.nextEventID
+                attributes = original
+            case .activityTaskCompleted(let closed):
+                attributes = .activityTaskCompleted(patched(closed, \.scheduledEventID, \.startedEventID, activities))
+            case .activityTaskFailed(let closed):
+                attributes = .activityTaskFailed(patched(closed, \.scheduledEventID, \.startedEventID, activities))
+            case .activityTaskTimedOut(let closed):
+                attributes = .activityTaskTimedOut(patched(closed, \.scheduledEventID, \.startedEventID, activities))
+            case .activityTaskCanceled(let closed):
+                attributes = .activityTaskCanceled(patched(closed, \.scheduledEventID, \.startedEventID, activities))
+            case .childWorkflowExecutionStarted(let started):
+                children[started.initiatedEventID] = run.nextEventID
+                attributes = original
+            case .childWorkflowExecutionCompleted(let closed):
+                attributes = .childWorkflowExecutionCompleted(
+                    patched(closed, \.initiatedEventID, \.startedEventID, children))
+            case .childWorkflowExecutionFailed(let closed):
+                attributes = .childWorkflowExecutionFailed(
+                    patched(closed, \.initiatedEventID, \.startedEventID, children))
+            case .childWorkflowExecutionCanceled(let closed):
+                attributes = .childWorkflowExecutionCanceled(
+                    patched(closed, \.initiatedEventID, \.startedEventID, children))
+            case .childWorkflowExecutionTimedOut(let closed):
+                attributes = .childWorkflowExecutionTimedOut(
+                    patched(closed, \.initiatedEventID, \.startedEventID, children))
+            case .childWorkflowExecutionTerminated(let closed):
+                attributes = .childWorkflowExecutionTerminated(
+                    patched(closed, \.initiatedEventID, \.startedEventID, children))
             default:
-                break
+                attributes = original
             }
             write(attributes, to: run, in: batch)
         }
