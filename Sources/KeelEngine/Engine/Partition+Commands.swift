@@ -43,7 +43,7 @@ extension Partition {
                 if activityIDs.contains(attributes.activityID) {
                     return (
                         .scheduleActivityDuplicateID,
-                        "\(position): activity id '\(attributes.activityID)' is already pending in this run"
+                        "\(position): activity id '\(attributes.activityID.quotedPrefix)' is already pending in this run"
                     )
                 }
                 if attributes.activityType.isEmpty {
@@ -103,7 +103,10 @@ extension Partition {
                     return (.badStartTimerAttributes, "\(position): expected a timer id, found an empty one")
                 }
                 if timers.contains(timerID) {
-                    return (.startTimerDuplicateID, "\(position): timer id '\(timerID)' is already pending in this run")
+                    return (
+                        .startTimerDuplicateID,
+                        "\(position): timer id '\(timerID.quotedPrefix)' is already pending in this run"
+                    )
                 }
                 if timeout <= .zero {
                     return (.badStartTimerAttributes, "\(position): expected a positive duration, found \(timeout)")
@@ -111,7 +114,7 @@ extension Partition {
                 timers.insert(timerID)
             case .cancelTimer(let timerID):
                 if !timers.contains(timerID) {
-                    return (.badCancelTimerAttributes, "\(position): no pending timer has id '\(timerID)'")
+                    return (.badCancelTimerAttributes, "\(position): no pending timer has id '\(timerID.quotedPrefix)'")
                 }
                 timers.remove(timerID)
             case .recordMarker(let name, let details, let failure):
@@ -258,7 +261,7 @@ extension Partition {
                 if !admitted.contains(updateID) {
                     return (
                         .badUpdateWorkflowExecutionMessage,
-                        "\(position): update '\(updateID)' is not waiting to be accepted in this run"
+                        "\(position): update '\(updateID.quotedPrefix)' is not waiting to be accepted in this run"
                     )
                 }
                 admitted.remove(updateID)
@@ -267,7 +270,7 @@ extension Partition {
                 if !admitted.contains(updateID) {
                     return (
                         .badUpdateWorkflowExecutionMessage,
-                        "\(position): update '\(updateID)' is not waiting to be accepted in this run"
+                        "\(position): update '\(updateID.quotedPrefix)' is not waiting to be accepted in this run"
                     )
                 }
                 if let problem = checkFailure(failure) {
@@ -278,7 +281,7 @@ extension Partition {
                 if !accepted.contains(updateID) {
                     return (
                         .badUpdateWorkflowExecutionMessage,
-                        "\(position): update '\(updateID)' must be accepted before it completes"
+                        "\(position): update '\(updateID.quotedPrefix)' must be accepted before it completes"
                     )
                 }
                 switch outcome {
@@ -344,12 +347,13 @@ extension Partition {
             bytes += name.utf8.count + 16
             switch value {
             case .double(let number) where !number.isFinite:
-                return "search attribute '\(name)' must be a finite number, found \(number)"
+                return "search attribute '\(name.quotedPrefix)' must be a finite number, found \(number)"
             case .keyword(let text), .text(let text):
                 bytes += text.utf8.count
             case .keywordList(let list):
                 if list.count > EventCodec.elementsMax {
-                    return "search attribute '\(name)' has \(list.count) keywords, more than \(EventCodec.elementsMax)"
+                    return
+                        "search attribute '\(name.quotedPrefix)' has \(list.count) keywords, more than \(EventCodec.elementsMax)"
                 }
                 bytes += list.reduce(0) { $0 + $1.utf8.count + 8 }
             default:
@@ -389,10 +393,10 @@ extension Partition {
         }
         for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
             guard let type = core.namespaces.searchAttributeType(name, in: namespace) else {
-                return "search attribute '\(name)' is not registered in namespace '\(namespace)'"
+                return "search attribute '\(name.quotedPrefix)' is not registered in namespace '\(namespace)'"
             }
             if type != value.type {
-                return "search attribute '\(name)' is \(type), found a \(value.type) value"
+                return "search attribute '\(name.quotedPrefix)' is \(type), found a \(value.type) value"
             }
         }
         return nil
@@ -553,4 +557,10 @@ extension Command {
         default: return 256
         }
     }
+}
+
+extension String {
+    /// The string for an error message: itself, or its first 64 characters and an ellipsis, so a message
+    /// about an oversized id stays small enough to be written in an event.
+    var quotedPrefix: String { count <= 64 ? self : String(prefix(64)) + "…" }
 }

@@ -159,15 +159,16 @@ public struct RetryPolicy: Sendable, Hashable {
 
     /// The delay before attempt `attempt + 1` after attempt `attempt` (1-based) failed.
     public func delay(afterAttempt attempt: Int32) -> Duration {
-        let cap = maximumInterval ?? initialInterval * 100
-        var delay = Double(initialInterval.nanoseconds)
-        let capNanos = Double(cap.nanoseconds)
+        // Computed in Double nanoseconds and clamped, so a huge interval saturates instead of trapping.
+        let initial = Double(initialInterval.nanoseconds)
+        let capNanos = min(maximumInterval.map { Double($0.nanoseconds) } ?? initial * 100, Double(Int64.max / 2))
+        var delay = initial
         var step: Int32 = 1
         while step < attempt, delay < capNanos {
-            delay *= max(1, backoffCoefficient)
+            delay *= backoffCoefficient.isFinite ? max(1, backoffCoefficient) : 1
             step += 1
         }
-        return .nanoseconds(Int64(min(delay, capNanos)))
+        return .nanoseconds(Int64(max(0, min(delay, capNanos))))
     }
 
     /// Returns why `failure` after attempt `attempt` will not be retried, or nil when it will be.
