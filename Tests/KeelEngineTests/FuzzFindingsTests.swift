@@ -227,9 +227,9 @@ import Testing
     /// quarter of the harness's 1 MiB segments; with the defaults, nine inputs of 2 MiB pass the 16 MiB
     /// `commitBytesMax`). The append used to fail and stop the engine as above; the batch is now split.
     @Test func commandsPastTheCommitLimitTogetherAreWrittenAsSeveralCommits() async throws {
-        let payloadBytesMax = 64 << 10
+        let payloadBytesMax = 40 << 10
         let input = Payload.binary([UInt8](repeating: 0x61, count: payloadBytesMax - 64))
-        let commands = (0..<5).map { index in
+        let commands = (0..<8).map { index in
             Command.scheduleActivityTask(
                 ScheduleActivityTask(
                     activityID: "a\(index)", activityType: "Charge", input: [input], startToCloseTimeout: .seconds(30)))

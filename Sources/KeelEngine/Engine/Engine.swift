@@ -39,6 +39,12 @@ public final class Engine: Sendable {
         guard options.partitionCount >= 1, options.partitionCount <= 256 else {
             throw EngineError(.invalidArgument, "partitionCount must be 1...256, found \(options.partitionCount)")
         }
+        // Fit the payload limit to what the log takes in one record (a quarter segment at most), so that
+        // an event with several payload fields at their limit is still one record the log accepts.
+        var options = options
+        let recordLimit = min(store.options.recordBytesMax, store.options.commitBytesMax, Int(store.segmentBytes) / 4)
+        let payloadFit = max(1_024, (recordLimit - 16 << 10) / 5)
+        if options.limits.payloadBytesMax > payloadFit { options.limits.payloadBytesMax = payloadFit }
         let core = EngineCore(store: store, clock: clock, options: options, runIDSeed: runIDSeed)
         core.partitions = (0..<options.partitionCount).map { Partition(index: $0, core: core) }
         let engine = Engine(core: core)

@@ -7,7 +7,9 @@ public struct EngineLimits: Sendable, Hashable {
     public var historyEventsMax = 51_200
     /// Bytes of one run's history; a run that would exceed it is terminated.
     public var historyBytesMax = 50 << 20
-    /// Bytes of one payload list (an input, a result, a signal's arguments, a failure's details).
+    /// Bytes of one payload list (an input, a result, a signal's arguments, a failure's details). The
+    /// engine lowers it when it opens a log whose record limit (at most a quarter segment) is too small
+    /// for an event carrying several such lists.
     public var payloadBytesMax = 2 << 20
     /// Activities scheduled and not yet closed in one run.
     public var pendingActivitiesMax = 2_000
