@@ -10,8 +10,8 @@ import PackageDescription
 // `CLibFuzzer` module) rather than relying on libFuzzer's own `main`: SwiftPM links executables with
 // `main` aliased to `<Target>_main`, a symbol only a Swift entry point provides.
 let fuzzTargets = ["FuzzBlock", "FuzzSuperblock", "FuzzIndex", "FuzzRecovery"]
-// Targets over KeelEngine's decoders and parsers; each is self-contained.
-let engineFuzzTargets = ["FuzzEvents", "FuzzVisibilityQuery"]
+// Targets over KeelEngine's decoders, parsers and worker API; each is self-contained.
+let engineFuzzTargets = ["FuzzEvents", "FuzzVisibilityQuery", "FuzzEngineInputs", "FuzzCommands"]
 
 // SwiftPM names a path dependency after its directory, which differs between checkouts.
 let rootIdentity = URL(fileURLWithPath: #filePath)
@@ -28,21 +28,22 @@ let package = Package(
     ],
     targets: fuzzTargets.map { name in
         .executableTarget(name: name, dependencies: ["FuzzSupport", "CLibFuzzer"])
-    } + engineFuzzTargets.map { name in
-        .executableTarget(
-            name: name,
-            dependencies: ["CLibFuzzer", .product(name: "KeelEngine", package: rootIdentity)]
-        )
-    } + [
-        .target(name: "CLibFuzzer"),
-        .target(
-            name: "FuzzSupport",
-            dependencies: [.product(name: "KeelLog", package: rootIdentity)]
-        ),
-        .executableTarget(
-            name: "FuzzSeeds",
-            dependencies: ["FuzzSupport", .product(name: "KeelLog", package: rootIdentity)]
-        ),
-    ],
+    }
+        + engineFuzzTargets.map { name in
+            .executableTarget(
+                name: name,
+                dependencies: ["CLibFuzzer", .product(name: "KeelEngine", package: rootIdentity)]
+            )
+        } + [
+            .target(name: "CLibFuzzer"),
+            .target(
+                name: "FuzzSupport",
+                dependencies: [.product(name: "KeelLog", package: rootIdentity)]
+            ),
+            .executableTarget(
+                name: "FuzzSeeds",
+                dependencies: ["FuzzSupport", .product(name: "KeelLog", package: rootIdentity)]
+            ),
+        ],
     swiftLanguageModes: [.v6]
 )

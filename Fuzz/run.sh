@@ -17,7 +17,7 @@ set -euo pipefail
 export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 
 fuzz_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-all_targets=(FuzzBlock FuzzSuperblock FuzzIndex FuzzRecovery FuzzEvents FuzzVisibilityQuery)
+all_targets=(FuzzBlock FuzzSuperblock FuzzIndex FuzzRecovery FuzzEvents FuzzVisibilityQuery FuzzEngineInputs FuzzCommands)
 configuration="${FUZZ_CONFIGURATION:-release}"
 build_path="$fuzz_dir/.build/fuzz"
 seeds_build_path="$fuzz_dir/.build/seeds"
@@ -33,6 +33,8 @@ max_len() {
         FuzzRecovery) echo 33025 ;;
         FuzzEvents) echo 16384 ;;
         FuzzVisibilityQuery) echo 1024 ;;
+        FuzzEngineInputs) echo 16384 ;;
+        FuzzCommands) echo 4096 ;;
     esac
 }
 

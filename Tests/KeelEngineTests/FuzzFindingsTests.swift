@@ -186,8 +186,8 @@ import Testing
 }
 
 /// Bugs `FuzzCommands` found, one test each, named after the behaviour the engine should have. The inputs are
-/// in `Fuzz/FailCases/FuzzCommands`. Both are fixed: every command field is bounded, and a batch
-/// past the log's commit limit is written as several commits, in order.
+/// in `Fuzz/FailCases/FuzzCommands`. A test wrapped in `withKnownIssue` documents a bug still open: it passes
+/// while the bug is there and fails once it is fixed, and then the wrapper goes.
 @Suite struct FuzzFindingsTests {
     /// Completes the harness's first workflow task with `commands`; returns the error, and whether the engine
     /// still takes a signal and a workflow task afterwards.
@@ -222,7 +222,7 @@ import Testing
         #expect(isWorking)
     }
 
-    /// `Fuzz/FailCases/FuzzCommands/activity-inputs-past-commit-limit`: every command is valid on its own
+    /// `Fuzz/FailCases/FuzzCommands/markers-past-commit-limit` (markers there): every command is valid on its own
     /// (each input is under `payloadBytesMax`), but together their events pass the log's commit limit (here a
     /// quarter of the harness's 1 MiB segments; with the defaults, nine inputs of 2 MiB pass the 16 MiB
     /// `commitBytesMax`). The append used to fail and stop the engine as above; the batch is now split.
@@ -238,5 +238,126 @@ import Testing
         // The batch is written as several commits, in order, and the task completes.
         #expect(error == nil, "\(error as Any)")
         #expect(isWorking)
+    }
+}
+
+extension FuzzFindingsTests {
+    /// `Fuzz/FailCases/FuzzCommands/complete-update-echoes-oversized-id`: a command refused for naming an id
+    /// the run does not have (an update to accept, reject or complete, a timer to cancel) failed the workflow
+    /// task with a message that quoted the whole id, which no limit bounds. The `WorkflowTaskFailed` event then
+    /// outgrew what the log takes (here a quarter of the harness's 1 MiB segments), and the engine stopped as if
+    /// its data file had failed. Refused commands now quote a prefix of an id.
+    @Test(arguments: ["cancelTimer", "completeUpdate"])
+    func refusedCommandQuotesOnlyAPrefixOfAnOversizedID(_ kind: String) async throws {
+        let id = String(repeating: "x", count: 300_000)
+        let command: Command =
+            kind == "cancelTimer" ? .cancelTimer(timerID: id) : .completeUpdate(updateID: id, outcome: .success([]))
+        let harness = try EngineHarness()
+        let execution = try await harness.start("fuzz")
+        let task = try await harness.workflowTask()
+        let error = await engineError { try await harness.complete(task, [command]) }
+        let isWorking =
+            await engineError {
+                try await harness.engine.signal(execution: execution, SignalRequest(name: "after"))
+                try await harness.complete(try await harness.workflowTask(), [])
+            } == nil
+        let failed = try harness.history(execution).compactMap { event -> WorkflowTaskFailed? in
+            guard case .workflowTaskFailed(let failed) = event.attributes else { return nil }
+            return failed
+        }
+        try? await harness.engine.close()
+        #expect(error?.code == .invalidArgument, "\(error as Any)")
+        #expect(isWorking)
+        #expect(failed.count == 1 && (failed.first?.failure?.message.utf8.count ?? 0) < 2_000)
+    }
+
+    /// `Fuzz/FailCases/FuzzCommands/marker-detail-key-past-record-limit`: a marker's details were checked by
+    /// their payloads only; a detail key of any size (here 300 KB, past a quarter of the harness's 1 MiB
+    /// segments; with the defaults, past 16 MiB) made the `MarkerRecorded` event larger than the log takes,
+    /// and the engine stopped as if its data file had failed. Keys are now identifiers and count toward
+    /// `payloadBytesMax`.
+    @Test func markerWithAnOversizedDetailKeyIsRefusedAndTheEngineKeepsWorking() async throws {
+        let key = String(repeating: "k", count: 300_000)
+        let command = Command.recordMarker(name: "SideEffect", details: [key: []], failure: nil)
+        let (error, isWorking) = try await Self.complete([command])
+        #expect(error?.code == .invalidArgument || error?.code == .limitExceeded, "\(error as Any)")
+        #expect(isWorking)
+    }
+
+    /// `Fuzz/FailCases/FuzzCommands/child-retry-error-types-past-record-limit`: retry policies did not bound
+    /// `nonRetryableErrorTypes`, so a retry policy with a long error type (here 300 KB, past a quarter of the
+    /// harness's 1 MiB segments; with the defaults, past 16 MiB) made the event that carries the policy larger
+    /// than the log takes, and the engine stopped as if its data file had failed. It reached the log through a
+    /// child workflow, an activity, and a client's start request alike; each type is now an identifier, and
+    /// the list counts toward `payloadBytesMax`.
+    @Test(arguments: ["child", "activity", "start"])
+    func retryPolicyWithAnOversizedErrorTypeIsRefusedAndTheEngineKeepsWorking(_ entry: String) async throws {
+        let policy = RetryPolicy(nonRetryableErrorTypes: [String(repeating: "E", count: 300_000)])
+        let harness = try EngineHarness()
+        let execution = try await harness.start("fuzz")
+        let task = try await harness.workflowTask()
+        let error: EngineError?
+        switch entry {
+        case "child":
+            let child = StartChildWorkflow(workflowID: "child", workflowType: "Child", retryPolicy: policy)
+            error = await engineError { try await harness.complete(task, [.startChildWorkflowExecution(child)]) }
+        case "activity":
+            let activity = ScheduleActivityTask.simple("a", retry: policy)
+            error = await engineError { try await harness.complete(task, [.scheduleActivityTask(activity)]) }
+        default:
+            error = await engineError { _ = try await harness.start("other") { $0.retryPolicy = policy } }
+        }
+        let isWorking =
+            await engineError {
+                try await harness.engine.signal(execution: execution, SignalRequest(name: "after"))
+            } == nil
+        try? await harness.engine.close()
+        #expect(error?.code == .invalidArgument || error?.code == .limitExceeded, "\(error as Any)")
+        #expect(isWorking)
+    }
+
+    /// On the 1 MiB segments `EngineHarness` uses (the smallest KeelLog allows), the log takes commits of at
+    /// most a quarter segment, 256 KiB, but the engine's limits let one event carry a 2 MiB payload list.
+    /// Splitting a batch into several commits cannot split one record, so one activity input of 1 MiB, valid
+    /// under `payloadBytesMax`, stopped the engine. `Engine.open` now fits `payloadBytesMax` to the log, and
+    /// the input is refused.
+    @Test func oneValidPayloadFitsTheLogOfTheSmallestSegments() async throws {
+        let harness = try EngineHarness()
+        let execution = try await harness.start("fuzz")
+        let task = try await harness.workflowTask()
+        let input = Payload.binary([UInt8](repeating: 0x61, count: 1 << 20))
+        let command = Command.scheduleActivityTask(
+            ScheduleActivityTask(
+                activityID: "a", activityType: "Charge", input: [input], startToCloseTimeout: .seconds(30)))
+        let error = await engineError { try await harness.complete(task, [command]) }
+        let isWorking =
+            await engineError {
+                try await harness.engine.signal(execution: execution, SignalRequest(name: "after"))
+            } == nil
+        try? await harness.engine.close()
+        #expect(error == nil || error?.code == .invalidArgument || error?.code == .limitExceeded)
+        #expect(isWorking, "\(error as Any)")
+    }
+
+    /// `Fuzz/FailCases/FuzzCommands/activity-retry-initial-interval-overflows`: an activity whose retry policy
+    /// had an initial interval near `Int64.max` seconds and no maximum failed once, and `RetryPolicy.delay`
+    /// computed the default cap, 100 initial intervals, with `Duration`'s trapping multiplication: the process
+    /// died. Any workflow can set such a policy (it passes `RetryPolicy.problem(with:)`). It runs in a child
+    /// process, so a regression fails the test rather than the test run.
+    @Test func retryDelayOfAHugeInitialIntervalSaturates() async {
+        await #expect(processExitsWith: .success) {
+            let policy = RetryPolicy(initialInterval: .seconds(Int64.max))
+            #expect(policy.delay(afterAttempt: 2) > .zero)
+        }
+    }
+
+    /// `Fuzz/FailCases/FuzzCommands/child-retry-cap-past-int64`: a retry policy whose maximum interval was
+    /// `Int64.max` nanoseconds or more capped the delay at 2^63 as a `Double`, which `Int64(_:)` cannot hold:
+    /// the process died when such a child run (or an activity) failed and was retried.
+    @Test func retryDelayCappedAtTheLargestDurationSaturates() async {
+        await #expect(processExitsWith: .success) {
+            let policy = RetryPolicy(initialInterval: .seconds(1), maximumInterval: .nanoseconds(Int64.max))
+            #expect(policy.delay(afterAttempt: 80) > .zero)
+        }
     }
 }

@@ -198,7 +198,9 @@ public final class Engine: Sendable {
                 throw EngineError(.invalidArgument, "expected a non-negative \(what), found \(timeout)")
             }
         }
-        if let policy = request.retryPolicy, let problem = RetryPolicy.problem(with: policy) {
+        if let policy = request.retryPolicy,
+            let problem = RetryPolicy.problem(with: policy, limits: core.options.limits)
+        {
             throw EngineError(.invalidArgument, problem)
         }
         for (name, value) in request.searchAttributes.sorted(by: { $0.key < $1.key }) {

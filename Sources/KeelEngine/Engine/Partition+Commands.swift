@@ -77,7 +77,9 @@ extension Partition {
                         )
                     }
                 }
-                if let policy = attributes.retryPolicy, let problem = RetryPolicy.problem(with: policy) {
+                if let policy = attributes.retryPolicy,
+                    let problem = RetryPolicy.problem(with: policy, limits: core.options.limits)
+                {
                     return (.badScheduleActivityAttributes, "\(position): \(problem)")
                 }
                 if pendingActivities >= limits.pendingActivitiesMax {
@@ -130,9 +132,7 @@ extension Partition {
                         "\(position): \(details.count) detail entries, more than \(EventCodec.elementsMax)"
                     )
                 }
-                if let problem = checkPayloads(details.values.flatMap { $0 }, "details")
-                    ?? (failure.flatMap { checkFailure($0) })
-                {
+                if let problem = checkMarkerDetails(details) ?? (failure.flatMap { checkFailure($0) }) {
                     return (.badRecordMarkerAttributes, "\(position): \(problem)")
                 }
             case .completeWorkflowExecution(let result):
@@ -181,7 +181,9 @@ extension Partition {
                 {
                     return (.badStartChildExecutionAttributes, "\(position): \(problem)")
                 }
-                if let policy = attributes.retryPolicy, let problem = RetryPolicy.problem(with: policy) {
+                if let policy = attributes.retryPolicy,
+                    let problem = RetryPolicy.problem(with: policy, limits: core.options.limits)
+                {
                     return (.badStartChildExecutionAttributes, "\(position): \(problem)")
                 }
                 if pendingChildren >= limits.pendingChildrenMax {
@@ -308,6 +310,19 @@ extension Partition {
 
     func checkPayloads(_ payloads: [Payload], _ what: String) -> String? {
         Partition.checkPayloads(payloads, what, limit: core.options.limits.payloadBytesMax)
+    }
+
+    /// Checks a marker's details: every key is an identifier, and keys and payloads together fit
+    /// `payloadBytesMax`.
+    func checkMarkerDetails(_ details: [String: [Payload]]) -> String? {
+        var keyBytes = 0
+        for key in details.keys {
+            if let problem = checkIdentifier(key, "details key '\(key.quotedPrefix)'") { return problem }
+            keyBytes += key.utf8.count + 8
+        }
+        let limit = core.options.limits.payloadBytesMax
+        if keyBytes > limit { return "details keys of \(keyBytes) bytes exceed payloadBytesMax \(limit)" }
+        return Partition.checkPayloads(details.values.flatMap { $0 }, "details", limit: limit - keyBytes)
     }
 
     /// Checks a payload list's size and element counts (the codec's `elementsMax`).
@@ -517,7 +532,24 @@ extension Partition {
 
 extension RetryPolicy {
     /// What is wrong with a retry policy, or nil when it is valid.
-    static func problem(with policy: RetryPolicy) -> String? {
+    static func problem(with policy: RetryPolicy, limits: EngineLimits) -> String? {
+        let types = policy.nonRetryableErrorTypes
+        if types.count > EventCodec.elementsMax {
+            return
+                "retry policy: \(types.count) non-retryable error types, more than \(EventCodec.elementsMax)"
+        }
+        var typeBytes = 0
+        for type in types {
+            if type.utf8.count > limits.identifierBytesMax {
+                return
+                    "retry policy: non-retryable error type of \(type.utf8.count) bytes exceeds identifierBytesMax \(limits.identifierBytesMax)"
+            }
+            typeBytes += type.utf8.count + 8
+        }
+        if typeBytes > limits.payloadBytesMax {
+            return
+                "retry policy: non-retryable error types of \(typeBytes) bytes exceed payloadBytesMax \(limits.payloadBytesMax)"
+        }
         if policy.initialInterval <= .zero {
             return "retry policy: expected a positive initial interval, found \(policy.initialInterval)"
         }
