@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "KeelLog", targets: ["KeelLog"]),
         .library(name: "KeelTimer", targets: ["KeelTimer"]),
         .library(name: "KeelEngine", targets: ["KeelEngine"]),
+        .library(name: "Keel", targets: ["Keel"]),
         .executable(name: "keel", targets: ["keel"]),
     ],
     dependencies: [
@@ -38,12 +39,17 @@ let package = Package(
             name: "KeelEngine",
             dependencies: ["KeelLog", "KeelTimer"]
         ),
+        .target(
+            name: "Keel",
+            dependencies: ["KeelEngine"]
+        ),
         .executableTarget(
             name: "keel",
             dependencies: [
                 "KeelLog",
                 "KeelTimer",
                 "KeelEngine",
+                "Keel",
                 "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -59,6 +65,10 @@ let package = Package(
         .testTarget(
             name: "KeelEngineTests",
             dependencies: ["KeelEngine", "KeelLog", "KeelTimer"]
+        ),
+        .testTarget(
+            name: "KeelTests",
+            dependencies: ["Keel", "KeelEngine", "KeelLog"]
         ),
         .testTarget(
             name: "KeelCLITests",

@@ -68,6 +68,7 @@ public final class Engine: Sendable {
         await core.inflight.wait()
         core.timerDriver?.stop()
         core.matching.close()
+        core.closeWaiters.shut()
         do {
             try core.store.close()
         } catch {

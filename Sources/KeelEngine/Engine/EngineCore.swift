@@ -18,6 +18,7 @@ final class EngineCore: @unchecked Sendable {
     let runIDs: RunIDGenerator
     let inflight = InflightTracker()
     let updateWaiters = UpdateWaiters()
+    let closeWaiters = CloseWaiters()
     let queries = QueryRouter()
     var partitions: [Partition] = []
     var timerDriver: TimerDriver?

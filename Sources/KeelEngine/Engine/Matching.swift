@@ -188,6 +188,9 @@ final class Matching: @unchecked Sendable {
     /// the calling task was cancelled, or the engine closed.
     ///
     /// - Throws: `.limitExceeded` when the queue already has `pollersPerQueueMax` waiting pollers.
+    /// Whether `close()` has run.
+    var closed: Bool { lock.withLock { isClosed } }
+
     func poll(_ queue: QueueKey, timeout: Duration) async throws(EngineError) -> MatchTask? {
         let immediate: Result<MatchTask?, EngineError>? = lock.withLock {
             if isClosed { return .success(nil) }

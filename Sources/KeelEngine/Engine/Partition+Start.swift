@@ -140,9 +140,11 @@ extension Partition {
         precondition(run.isOpen, "closing \(run.key), which is already closed")
         write(close, to: run, in: batch)
         let waiters = core.updateWaiters
+        let closeWaiters = core.closeWaiters
         let key = run.key
         batch.after {
             waiters.failAll(run: key, reason: "workflow execution \(key) closed before the update completed")
+            closeWaiters.resolve(run: key)
         }
         let retention = core.namespaces.retention(of: run.key.namespace)
         schedule(Deadline(kind: .retention, run: run), at: batch.now + retention)

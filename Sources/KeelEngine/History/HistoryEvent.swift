@@ -563,6 +563,16 @@ public struct UpdateRequest: Sendable, Hashable {
     public var input: [Payload]
     public var header: [String: Payload]
     public var identity: String
+
+    public init(
+        updateID: String, name: String, input: [Payload] = [], header: [String: Payload] = [:], identity: String = ""
+    ) {
+        self.updateID = updateID
+        self.name = name
+        self.input = input
+        self.header = header
+        self.identity = identity
+    }
 }
 
 /// How an update ended: its result or its failure.
