@@ -43,7 +43,7 @@ final class TimeSkipper: Sendable {
             }
             if waiting == 0 || engine.isClosed { return }
             await engine.settle()
-            if isIdle(workers), let next = engine.nextDeadline() {
+            if isIdle(workers), let next = engine.nextWorkDeadline() {
                 clock.advance(to: next)
                 await engine.fireDueTimers()
             } else {
@@ -53,17 +53,26 @@ final class TimeSkipper: Sendable {
     }
 
     private func isIdle(_ workers: [Worker]) -> Bool {
+        struct Queue: Hashable {
+            var namespace: String
+            var name: String
+            var activities: Bool
+        }
+        // A poller that the engine handed a task leaves the queue's waiting pollers at once, before
+        // the worker knows; so every queue must have all its workers' pollers waiting.
+        var expected: [Queue: Int] = [:]
         for worker in workers {
             guard worker.isIdle else { return false }
-            let queue = worker.options.taskQueue
-            let namespace = worker.options.namespace
-            if engine.taskQueueStats(namespace: namespace, taskQueue: queue).backlog > 0 { return false }
-            if engine.taskQueueStats(namespace: namespace, taskQueue: worker.stickyQueue).backlog > 0 { return false }
-            if engine.taskQueueStats(namespace: namespace, taskQueue: queue, activities: true).backlog > 0 {
-                return false
+            for (name, activities, count) in worker.pollers {
+                expected[Queue(namespace: worker.options.namespace, name: name, activities: activities), default: 0] +=
+                    count
             }
         }
-        // Workers may be idle only for a moment between a task's end and the next poll; check again.
+        for (queue, count) in expected {
+            let stats = engine.taskQueueStats(
+                namespace: queue.namespace, taskQueue: queue.name, activities: queue.activities)
+            if stats.backlog > 0 || stats.pollers < count { return false }
+        }
         return workers.allSatisfy(\.isIdle)
     }
 }

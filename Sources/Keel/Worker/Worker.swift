@@ -56,6 +56,7 @@ public final class Worker: Sendable {
 
     struct WorkerState {
         var isShutdown = false
+        var polling: Task<Void, Never>?
         var inFlight = 0
         var waitingPollers = 0
         var cache: [RunID: (instance: WorkflowInstance, lastUse: UInt64)] = [:]
@@ -85,6 +86,20 @@ public final class Worker: Sendable {
 
     /// Polls and runs tasks until `shutdown()` is called or the engine closes.
     public func run() async {
+        let polling = Task { await poll() }
+        let isShutdown = state.withLock { state -> Bool in
+            state.polling = polling
+            return state.isShutdown
+        }
+        if isShutdown { polling.cancel() }
+        await withTaskCancellationHandler {
+            await polling.value
+        } onCancel: {
+            polling.cancel()
+        }
+    }
+
+    private func poll() async {
         await withTaskGroup(of: Void.self) { group in
             let workflowQueues = workflows.isEmpty ? [] : [options.taskQueue, stickyQueue]
             for queue in workflowQueues {
@@ -100,9 +115,14 @@ public final class Worker: Sendable {
         }
     }
 
-    /// Stops polling; tasks already running finish. `run()` returns within a poll timeout.
+    /// Stops polling; tasks already running finish, then `run()` returns.
     public func shutdown() {
-        state.withLock { $0.isShutdown = true }
+        let polling = state.withLock { state in
+            state.isShutdown = true
+            return state.polling
+        }
+        // Canceling the pollers ends their long polls at once; tasks in hand still finish.
+        polling?.cancel()
     }
 
     private var isStopped: Bool { state.withLock { $0.isShutdown } || engine.isClosed }
@@ -110,7 +130,20 @@ public final class Worker: Sendable {
     /// Whether no task is running and every poller is waiting: nothing in this worker can make
     /// progress until the engine hands it a task.
     var isIdle: Bool {
-        state.withLock { $0.inFlight == 0 && $0.waitingPollers == expectedPollers }
+        let expected = expectedPollers
+        return state.withLock { $0.inFlight == 0 && ($0.isShutdown || $0.waitingPollers == expected) }
+    }
+
+    /// The queues the worker polls and how many pollers it keeps on each; none once shut down.
+    var pollers: [(queue: String, activities: Bool, count: Int)] {
+        if state.withLock({ $0.isShutdown }) { return [] }
+        var result: [(queue: String, activities: Bool, count: Int)] = []
+        if !workflows.isEmpty {
+            result.append((options.taskQueue, false, options.maxConcurrentWorkflowTasks))
+            result.append((stickyQueue, false, 1))
+        }
+        if !activities.isEmpty { result.append((options.taskQueue, true, options.maxConcurrentActivities)) }
+        return result
     }
 
     private var expectedPollers: Int {
@@ -164,6 +197,7 @@ public final class Worker: Sendable {
         if let query = task.query {
             let instance = makeInstance(registration, task)
             _ = await instance.advance(events: task.history, updates: [])
+            await instance.prepareForQuery()
             engine.respondQuery(queryID: query.queryID, instance.answer(query))
             return
         }

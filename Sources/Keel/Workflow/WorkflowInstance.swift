@@ -449,6 +449,17 @@ final class WorkflowInstance: @unchecked Sendable {
         }
     }
 
+    /// Makes a run whose first workflow task has not completed answerable: its code runs up to its
+    /// first wait, with nothing sent anywhere (a query sees the state the first task will produce).
+    func prepareForQuery() async {
+        guard workflow == nil else { return }
+        isReplaying = true
+        let pending = inputs
+        inputs = []
+        for event in pending { deliver(event) }
+        await drain(live: false)
+    }
+
     /// Answers a query from the workflow's current state.
     func answer(_ query: QueryRequest) -> QueryOutcome {
         guard let workflow else {

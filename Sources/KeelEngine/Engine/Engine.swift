@@ -94,6 +94,12 @@ public final class Engine: Sendable {
         core.partitions.compactMap { $0.nextDeadline() }.min()
     }
 
+    /// The earliest pending deadline of open runs' work (timers, timeouts, retries, delayed starts),
+    /// leaving out the retention of closed runs; what a time-skipping test clock moves to.
+    public func nextWorkDeadline() -> Timestamp? {
+        core.partitions.compactMap { $0.nextDeadline(includingRetention: false) }.min()
+    }
+
     // MARK: - Namespaces
 
     /// Creates or updates a namespace; durable when this returns.

@@ -184,13 +184,13 @@ final class Matching: @unchecked Sendable {
         continuation?.resume(returning: task)
     }
 
+    /// Whether `close()` has run.
+    var closed: Bool { lock.withLock { isClosed } }
+
     /// Takes the next task of `queue`, waiting up to `timeout` for one; nil when none came in time,
     /// the calling task was cancelled, or the engine closed.
     ///
     /// - Throws: `.limitExceeded` when the queue already has `pollersPerQueueMax` waiting pollers.
-    /// Whether `close()` has run.
-    var closed: Bool { lock.withLock { isClosed } }
-
     func poll(_ queue: QueueKey, timeout: Duration) async throws(EngineError) -> MatchTask? {
         let immediate: Result<MatchTask?, EngineError>? = lock.withLock {
             if isClosed { return .success(nil) }
