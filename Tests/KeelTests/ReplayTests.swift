@@ -78,4 +78,34 @@ struct ReplayTests {
         #expect(log.count("greet v1") == 1)
         try await env.shutdown()
     }
+
+    @Test func theReplayerAcceptsMatchingCodeAndNamesTheFirstDisagreement() async throws {
+        let env = try TestEnvironment.start()
+        let log = CallLog()
+        env.addWorker(
+            taskQueue: "q", workflows: [VersionOne.self, ParentWorkflow.self, ChildDoubler.self],
+            activities: [GreetingActivities(log: log)])
+        let versioned = try await env.client.startWorkflow(
+            VersionOne.self, options: WorkflowOptions(id: "v", taskQueue: "q"))
+        _ = try await versioned.result()
+        let parent = try await env.client.startWorkflow(
+            ParentWorkflow.self, input: 2, options: WorkflowOptions(id: "p", taskQueue: "q"))
+        _ = try await parent.result()
+        let history = try versioned.history()
+        let parentHistory = try parent.history()
+        try await env.shutdown()
+
+        try await WorkflowReplayer(workflows: [VersionOne.self]).replay(history)
+        try await WorkflowReplayer(workflows: [ParentWorkflow.self]).replay(parentHistory, workflowID: "p")
+        let error = await #expect(throws: NondeterminismError.self) {
+            try await WorkflowReplayer(workflows: [VersionTwo.self]).replay(history)
+        }
+        #expect(error?.eventID == 5)
+        #expect(error?.workflowType == "Versioned")
+        // A history cut short after the first task replays as far as it goes.
+        try await WorkflowReplayer(workflows: [VersionOne.self]).replay(Array(history.prefix(6)))
+        await #expect(throws: ReplayError.self) {
+            try await WorkflowReplayer(workflows: [ChildDoubler.self]).replay(history)
+        }
+    }
 }

@@ -82,7 +82,7 @@ final class WorkflowInstance: @unchecked Sendable {
 
     /// Applies `events` (a task's history; events already applied are skipped) and runs the code,
     /// returning the commands of the last workflow task. `updates` are the updates the task carries.
-    func advance(events: [HistoryEvent], updates: [UpdateRequest]) async -> Outcome {
+    func advance(events: [HistoryEvent], updates: [UpdateRequest], replayOnly: Bool = false) async -> Outcome {
         let fresh = events.drop { $0.eventID <= lastEventID }
         if let first = fresh.first, first.eventID != lastEventID + 1 {
             return .failed(
@@ -110,7 +110,7 @@ final class WorkflowInstance: @unchecked Sendable {
                 if let failure = await activate(started: event, attributes: started, updates: updates, live: false) {
                     return failure
                 }
-            } else if next == nil {
+            } else if next == nil && !replayOnly {
                 isReplaying = false
                 lookaheadMarkers = [:]
                 if let failure = await activate(started: event, attributes: started, updates: updates, live: true) {
@@ -125,7 +125,22 @@ final class WorkflowInstance: @unchecked Sendable {
     }
 
     private func nondeterminismFailure(_ error: NondeterminismError) -> Failure {
-        .application(error.description, type: "NondeterminismError", nonRetryable: false)
+        if problem == nil { problem = error }
+        return .application(error.description, type: "NondeterminismError", nonRetryable: false)
+    }
+
+    /// The nondeterminism found, if any.
+    var nondeterminism: NondeterminismError? { problem }
+
+    /// Checks, after a whole history was applied, that the code issued no command history lacks.
+    func checkReplayEnd() -> NondeterminismError? {
+        if let problem { return problem }
+        for entry in awaitingMatch[awaitingIndex...] where !entry.isLenient {
+            return NondeterminismError(
+                workflowType: registration.name, eventID: lastEventID,
+                message: "the workflow code issued \(entry.command.summary), which history does not have")
+        }
+        return nil
     }
 
     /// Runs the code for one workflow task; returns a failure outcome, or nil when it ran.
@@ -349,6 +364,10 @@ final class WorkflowInstance: @unchecked Sendable {
     }
 
     private func startRun(_ started: WorkflowExecutionStarted, at time: Timestamp) {
+        // Seed random values from the history itself, so a replay of an exported history, which
+        // does not carry the workflow id, draws the same numbers.
+        let seedSource = [started.originalRunID, started.firstRunID, execution.runID].first { !$0.rawValue.isEmpty }
+        random = SplitMix64(seed: fnv1a(seedSource?.rawValue ?? ""))
         info.workflowType = started.workflowType
         info.taskQueue = started.taskQueue.name
         info.attempt = started.attempt
