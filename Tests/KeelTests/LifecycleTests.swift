@@ -3,7 +3,7 @@ import Keel
 import KeelEngine
 import Testing
 
-@Suite("SDK lifecycle: cancellation, children, continue-as-new, failures, conditions")
+@Suite("SDK lifecycle: cancellation, children, continue-as-new, failures, conditions", .timeLimit(.minutes(2)))
 struct SDKLifecycleTests {
     @Test func cancelingARunCancelsItsTimerAndShieldedCleanupStillRuns() async throws {
         let env = try TestEnvironment.start()
@@ -67,7 +67,7 @@ struct SDKLifecycleTests {
     }
 }
 
-@Suite("Embedded runtime: runs survive the process")
+@Suite("Embedded runtime: runs survive the process", .timeLimit(.minutes(2)))
 struct RestartTests {
     @Test func aRunContinuesAfterTheEngineIsReopenedAndSkipsActivitiesThatCompleted() async throws {
         let directory = NSTemporaryDirectory() + "keel-restart-\(UUID().uuidString)"

@@ -3,7 +3,7 @@ import Keel
 import KeelEngine
 import Testing
 
-@Suite("Replay: runs rebuilt from history behave as the first time")
+@Suite("Replay: runs rebuilt from history behave as the first time", .timeLimit(.minutes(2)))
 struct ReplayTests {
     @Test func everyTaskReplayedFromHistoryGivesTheSameResultAndRunsNoActivityTwice() async throws {
         let env = try TestEnvironment.start()

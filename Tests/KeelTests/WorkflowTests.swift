@@ -3,7 +3,7 @@ import Keel
 import KeelEngine
 import Testing
 
-@Suite("Workflows in a time-skipping test environment")
+@Suite("Workflows in a time-skipping test environment", .timeLimit(.minutes(2)))
 struct WorkflowTests {
     @Test func activitiesAndAThirtyDaySleepCompleteAndHistoryRecordsWorkflowTime() async throws {
         let env = try TestEnvironment.start()

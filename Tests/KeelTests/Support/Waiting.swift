@@ -3,12 +3,12 @@ import Keel
 import KeelEngine
 import Testing
 
-/// Waits (polling every millisecond, for at most 10 s of wall time) until `condition` holds; used to
+/// Waits (polling every millisecond, for at most 60 s of wall time) until `condition` holds; used to
 /// wait for a worker to make progress, never for a timer (timers move with the test clock).
 func waitUntil(
     _ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () throws -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
+    let deadline = ContinuousClock.now + .seconds(60)
     while ContinuousClock.now < deadline {
         if try condition() { return }
         try await Task.sleep(for: .milliseconds(1))
