@@ -211,7 +211,7 @@ import Testing
                 at: Self.bodyStart + 2)
         }
         let key = B.record(
-            type: 44, attributes: B.field(2, [0x01, 0x01, 0xFF, 0x00]))
+            type: 46, attributes: B.field(2, [0x01, 0x01, 0xFF, 0x00]))
         Self.expectCorrupt(key, ["WorkflowPropertiesModified field 2", "UTF-8"], at: Self.bodyStart + 4)
     }
 
@@ -328,7 +328,7 @@ import Testing
             B.record(type: 12, attributes: B.field(1, [0x05, 0x00, 0x00])),
             ["expected 5 elements of at least 1 bytes each", "found 2 bytes"], at: Self.bodyStart + 2)
         Self.expectCorrupt(
-            B.record(type: 44, attributes: B.field(2, [0x02, 0x00, 0x00])),
+            B.record(type: 46, attributes: B.field(2, [0x02, 0x00, 0x00])),
             ["expected 2 elements of at least 2 bytes each", "found 2 bytes"])
         do {
             _ = try EventCodec.decodePayloads(B.varint(UInt64.max))
@@ -342,7 +342,7 @@ import Testing
         // Keys "b" then "a": each value an empty payload.
         let unsorted: [UInt8] = [0x02, 0x01, 0x62, 0x00, 0x01, 0x61, 0x00]
         Self.expectCorrupt(
-            B.record(type: 44, attributes: B.field(2, unsorted)),
+            B.record(type: 46, attributes: B.field(2, unsorted)),
             [
                 "WorkflowPropertiesModified field 2", "expected map keys in increasing order",
                 "byte \(Self.bodyStart + 4)",
@@ -350,11 +350,11 @@ import Testing
             at: Self.bodyStart + 7)
         let repeated: [UInt8] = [0x02, 0x01, 0x61, 0x00, 0x01, 0x61, 0x00]
         Self.expectCorrupt(
-            B.record(type: 44, attributes: B.field(2, repeated)), ["expected map keys in increasing order"])
+            B.record(type: 46, attributes: B.field(2, repeated)), ["expected map keys in increasing order"])
         // "e" + combining acute (65 CC 81) sorts before "é" (C3 A9) by bytes, but the two are the same Swift string.
         let equivalent: [UInt8] = [0x02, 0x03, 0x65, 0xCC, 0x81, 0x00, 0x02, 0xC3, 0xA9, 0x00]
         Self.expectCorrupt(
-            B.record(type: 44, attributes: B.field(2, equivalent)),
+            B.record(type: 46, attributes: B.field(2, equivalent)),
             ["expected distinct map keys", "found a key equal (as Unicode text) to an earlier one"],
             at: Self.bodyStart + 9)
     }

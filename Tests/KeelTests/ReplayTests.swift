@@ -96,6 +96,10 @@ struct ReplayTests {
         try await env.shutdown()
 
         try await WorkflowReplayer(workflows: [VersionOne.self]).replay(history)
+        try await WorkflowReplayer(workflows: [VersionOne.self]).replay(json: HistoryJSON.encode(history))
+        await #expect(throws: NondeterminismError.self) {
+            try await WorkflowReplayer(workflows: [VersionTwo.self]).replay(json: HistoryJSON.encode(history))
+        }
         try await WorkflowReplayer(workflows: [ParentWorkflow.self]).replay(parentHistory, workflowID: "p")
         let error = await #expect(throws: NondeterminismError.self) {
             try await WorkflowReplayer(workflows: [VersionTwo.self]).replay(history)

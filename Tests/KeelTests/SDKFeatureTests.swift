@@ -1,7 +1,9 @@
 import Foundation
-import Keel
 import KeelEngine
+import Synchronization
 import Testing
+
+@testable import Keel
 
 @Suite("SDK features: activities, timers, messages, payloads", .timeLimit(.minutes(2)))
 struct SDKFeatureTests {
@@ -35,20 +37,27 @@ struct SDKFeatureTests {
         #expect(Array(details.prefix(3)) == [1, 2, 3])
         #expect(log.count("canceled after") == 1)
 
-        let env = try TestEnvironment.start()
-        env.addWorker(taskQueue: "q", workflows: [WaitsForActivity.self], activities: [LongActivities(log: log)])
-        let handle = try await env.client.startWorkflow(
-            WaitsForActivity.self, options: WorkflowOptions(id: "beats", taskQueue: "q"))
-        try await waitUntil("the activity runs") { try handle.describe().pendingActivities.first?.state == "Started" }
-        try await Task.sleep(for: .milliseconds(300))
-        let pending = try handle.describe().pendingActivities.first
-        let beats = try pending.map { try DataConverter.default.decode(Int.self, from: $0.heartbeatDetails) } ?? 0
-        // The activity beats every 2 ms; with a 100 ms heartbeat timeout the worker sends one beat per
-        // 80 ms, each with the latest count.
-        #expect(beats > 10)
-        try await handle.cancel()
-        _ = try? await handle.result()
-        try await env.shutdown()
+        // A worker sends the first beat at once and then at most one per interval, with the latest details.
+        let sent = Mutex<[[Payload]]>([])
+        let heartbeater = Heartbeater(
+            interval: .seconds(3_600),
+            send: { details in
+                sent.withLock { $0.append(details) }
+                return false
+            }, onCancel: {})
+        for beat in 1...100 { heartbeater.beat(try DataConverter.default.encode(beat)) }
+        heartbeater.finish()
+        let beats = try sent.withLock { try $0.map { try DataConverter.default.decode(Int.self, from: $0) } }
+        #expect(beats == [1])
+    }
+
+    @Test func aHeartbeatThatLearnsOfACancellationCancelsOnce() async throws {
+        let cancels = Mutex(0)
+        let heartbeater = Heartbeater(
+            interval: .zero, send: { _ in true }, onCancel: { cancels.withLock { $0 += 1 } })
+        for _ in 1...5 { heartbeater.beat([]) }
+        #expect(cancels.withLock { $0 } == 1)
+        #expect(heartbeater.isCancelRequested)
     }
 
     @Test func aCancellableTimerIsCanceledOnItsOwn() async throws {

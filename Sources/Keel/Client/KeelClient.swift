@@ -263,4 +263,10 @@ public struct WorkflowHandle<W: Workflow>: Sendable {
     public func history() throws -> [HistoryEvent] {
         try client.engine.history(namespace: client.namespace, execution: execution)
     }
+
+    /// The run's history as JSON in the shape of Temporal's history export (`temporal workflow show
+    /// --output json`), for `WorkflowReplayer` and Temporal's tools.
+    public func exportHistoryJSON(pretty: Bool = true) throws -> [UInt8] {
+        HistoryJSON.encode(try history(), pretty: pretty)
+    }
 }

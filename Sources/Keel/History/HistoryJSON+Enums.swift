@@ -102,11 +102,8 @@ extension HistoryJSON {
         return result
     }
 
-    /// Temporal's number for an event type. Keel's raw values are Temporal's numbers except for
-    /// `workflowPropertiesModified`: Temporal gives it 46 (44 is WorkflowPropertiesModifiedExternally).
-    static func temporalNumber(of type: EventType) -> Int {
-        type == .workflowPropertiesModified ? 46 : Int(type.rawValue)
-    }
+    /// Temporal's number for an event type: Keel's raw values are Temporal's numbers.
+    static func temporalNumber(of type: EventType) -> Int { Int(type.rawValue) }
 
     static let eventType = EnumTable<EventType>(
         typeName: "EventType", prefix: "EVENT_TYPE_", unspecified: nil,

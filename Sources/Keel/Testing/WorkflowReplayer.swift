@@ -46,6 +46,16 @@ public struct WorkflowReplayer: Sendable {
     }
 }
 
+extension WorkflowReplayer {
+    /// Replays a history exported as JSON (by `WorkflowHandle.exportHistoryJSON()` or Temporal's
+    /// `temporal workflow show --output json`).
+    ///
+    /// - Throws: `HistoryJSONError` when the JSON is not a history; otherwise as `replay(_:workflowID:)`.
+    public func replay(json: some Collection<UInt8>, workflowID: WorkflowID = "replay") async throws {
+        try await replay(try HistoryJSON.decode(json), workflowID: workflowID)
+    }
+}
+
 /// A history the replayer cannot replay at all.
 public struct ReplayError: Error, CustomStringConvertible, Sendable {
     public var description: String

@@ -437,7 +437,7 @@ extension BinaryReader {
     }
 }
 
-// MARK: - Search attributes (40), memo (44) and updates (41, 43)
+// MARK: - Search attributes (40), memo (46) and updates (41, 43)
 
 extension BinaryWriter {
     mutating func fields(_ value: UpsertWorkflowSearchAttributes) {

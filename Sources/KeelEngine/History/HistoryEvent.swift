@@ -116,7 +116,7 @@ public enum EventType: UInt16, Sendable, Hashable, CaseIterable, CustomStringCon
     case upsertWorkflowSearchAttributes = 40
     case workflowExecutionUpdateAccepted = 41
     case workflowExecutionUpdateCompleted = 43
-    case workflowPropertiesModified = 44
+    case workflowPropertiesModified = 46
 
     /// Temporal's name, e.g. "ActivityTaskScheduled" (the history export writes "EVENT_TYPE_" plus snake case).
     public var description: String {
