@@ -113,8 +113,9 @@ public struct Query<W: Workflow, Input: Codable & Sendable, Output: Codable & Se
 }
 
 /// An update a workflow of type `W` takes: a request that may change the workflow's state and
-/// returns a result. The validator runs first and may reject the update, which then leaves no
-/// trace in history; it must not change state.
+/// returns a result. The validator runs first, after the other events of the same workflow task,
+/// and may reject the update: a rejected update writes no update event (the workflow task that
+/// carried it is still recorded). The validator must not change state.
 public struct Update<W: Workflow, Input: Codable & Sendable, Output: Codable & Sendable>: Sendable {
     /// The update name.
     public let name: String

@@ -36,6 +36,7 @@ public final class WorkflowContext: @unchecked Sendable {
 
     /// Runs an activity and returns its result; throws `ActivityError` when it fails for good,
     /// times out or is canceled. Canceling the calling task cancels the activity.
+    @discardableResult
     public func executeActivity<Input, Output>(
         _ activity: ActivityDefinition<Input, Output>, input: Input, options: ActivityOptions
     ) async throws -> Output {
@@ -52,6 +53,7 @@ public final class WorkflowContext: @unchecked Sendable {
     }
 
     /// Runs an activity of no input.
+    @discardableResult
     public func executeActivity<Output>(_ activity: ActivityDefinition<Nothing, Output>, options: ActivityOptions)
         async throws -> Output
     {
@@ -60,6 +62,7 @@ public final class WorkflowContext: @unchecked Sendable {
 
     /// Runs a short activity in the worker's own process, without a task queue round trip; its
     /// result is recorded in history as a marker, so replay does not run it again.
+    @discardableResult
     public func executeLocalActivity<Input, Output>(
         _ activity: ActivityDefinition<Input, Output>, input: Input, options: LocalActivityOptions = .init()
     ) async throws -> Output {
@@ -196,6 +199,7 @@ public final class WorkflowContext: @unchecked Sendable {
     }
 
     /// Starts a child workflow and returns its result.
+    @discardableResult
     public func executeChildWorkflow<Child: Workflow>(
         _ type: Child.Type, input: Child.Input, options: ChildWorkflowOptions = .init()
     ) async throws -> Child.Output {

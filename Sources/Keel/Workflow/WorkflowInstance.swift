@@ -168,8 +168,13 @@ final class WorkflowInstance: @unchecked Sendable {
         let pending = inputs
         inputs = []
         for event in pending { deliver(event) }
-        for update in updates { deliverUpdate(update, validate: live) }
+        // Updates come after the task's other events have been handled, so a validator sees the
+        // state they left (and, in a run's first task, the state after the body's first steps).
         await drain(live: live)
+        if !updates.isEmpty {
+            for update in updates { deliverUpdate(update, validate: live) }
+            await drain(live: live)
+        }
         if let problem { return .failed(.nonDeterministicError, nondeterminismFailure(problem)) }
         // Commands wait for their events; a rejected update writes none.
         let entries = issued.filter { !$0.isRemoved }
@@ -282,6 +287,16 @@ final class WorkflowInstance: @unchecked Sendable {
 
     /// Gives an input event to the operation or handler waiting for it.
     private func deliver(_ event: HistoryEvent) {
+        // A cancel the code issued in this task for an activity or timer that has just closed would
+        // name something the engine no longer has: withdraw it.
+        switch event.attributes {
+        case .activityTaskCompleted(let a): withdrawUnsent(.cancelActivity(a.scheduledEventID))
+        case .activityTaskFailed(let a): withdrawUnsent(.cancelActivity(a.scheduledEventID))
+        case .activityTaskTimedOut(let a): withdrawUnsent(.cancelActivity(a.scheduledEventID))
+        case .activityTaskCanceled(let a): withdrawUnsent(.cancelActivity(a.scheduledEventID))
+        case .timerFired(let a): withdrawUnsent(.cancelTimer(a.timerID))
+        default: break
+        }
         switch event.attributes {
         case .workflowExecutionStarted(let started):
             startRun(started, at: event.time)
@@ -515,6 +530,10 @@ final class WorkflowInstance: @unchecked Sendable {
         let entry = CommandEntry(command: command, key: key, isLenient: lenient, onMatched: onMatched)
         issued.append(entry)
         return entry
+    }
+
+    private func withdrawUnsent(_ key: MatchKey) {
+        for entry in issued where entry.key == key { entry.isRemoved = true }
     }
 
     private func issueUnmatched(_ command: Command) {

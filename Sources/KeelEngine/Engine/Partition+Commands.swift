@@ -91,6 +91,12 @@ extension Partition {
                 activityIDs.insert(attributes.activityID)
                 pendingActivities += 1
             case .requestCancelActivityTask(let scheduledEventID):
+                if run.activities[scheduledEventID] == nil && !run.buffered.isEmpty {
+                    return (
+                        .unhandledCommand,
+                        "\(position): the activity scheduled by event \(scheduledEventID) closed while the task ran; handle its result first"
+                    )
+                }
                 if run.activities[scheduledEventID] == nil {
                     return (
                         .badRequestCancelActivityAttributes,
@@ -115,6 +121,12 @@ extension Partition {
                 }
                 timers.insert(timerID)
             case .cancelTimer(let timerID):
+                if !timers.contains(timerID) && !run.buffered.isEmpty {
+                    return (
+                        .unhandledCommand,
+                        "\(position): timer '\(timerID.quotedPrefix)' is not pending; it may have fired while the task ran"
+                    )
+                }
                 if !timers.contains(timerID) {
                     return (.badCancelTimerAttributes, "\(position): no pending timer has id '\(timerID.quotedPrefix)'")
                 }

@@ -292,34 +292,45 @@ extension Partition {
         origin: RunKey, initiatedEventID: Int64, namespace: String, execution: WorkflowExecution,
         signal: SignalRequest, completedEventID: Int64, in batch: Batch
     ) {
+        sendExternal(
+            origin: origin, initiatedEventID: initiatedEventID, namespace: namespace, execution: execution, in: batch,
+            deliver: { partition, target, batch in
+                (try? partition.deliverSignal(signal, to: target, in: batch)) != nil
+            },
+            isPending: { $0.pendingExternalSignals[initiatedEventID] != nil },
+            outcome: { delivered in
+                delivered
+                    ? .externalWorkflowExecutionSignaled(
+                        ExternalWorkflowExecutionSignaled(
+                            initiatedEventID: initiatedEventID, namespace: namespace, execution: execution))
+                    : .signalExternalWorkflowExecutionFailed(
+                        SignalExternalWorkflowExecutionFailed(
+                            cause: .externalWorkflowExecutionNotFound, workflowTaskCompletedEventID: completedEventID,
+                            namespace: namespace, execution: execution, initiatedEventID: initiatedEventID))
+            })
+    }
+
+    /// Delivers a message from run `origin` to another run (on that run's partition), then records on
+    /// `origin` whether it arrived and schedules a workflow task there. `deliver` returns whether the
+    /// target took the message; a target that is not open did not.
+    private func sendExternal(
+        origin: RunKey, initiatedEventID: Int64, namespace: String, execution: WorkflowExecution, in batch: Batch,
+        deliver: @escaping @Sendable (Partition, RunState, Batch) -> Bool,
+        isPending: @escaping @Sendable (RunState) -> Bool,
+        outcome: @escaping @Sendable (_ delivered: Bool) -> EventAttributes
+    ) {
         let engine = core
         batch.after {
             engine.send(to: execution.workflowID) { partition, batch in
                 var delivered = false
                 if let target = try? partition.openRun(namespace: namespace, execution: execution) {
-                    delivered = (try? partition.deliverSignal(signal, to: target, in: batch)) != nil
+                    delivered = deliver(partition, target, batch)
                 }
-                let found = delivered
+                let arrived = delivered
                 batch.after {
                     engine.send(to: origin.execution.workflowID) { partition, batch in
-                        guard let run = partition.runs[origin], run.isOpen,
-                            run.pendingExternalSignals[initiatedEventID] != nil
-                        else { return }
-                        if found {
-                            partition.emit(
-                                .externalWorkflowExecutionSignaled(
-                                    ExternalWorkflowExecutionSignaled(
-                                        initiatedEventID: initiatedEventID, namespace: namespace, execution: execution)),
-                                to: run, in: batch)
-                        } else {
-                            partition.emit(
-                                .signalExternalWorkflowExecutionFailed(
-                                    SignalExternalWorkflowExecutionFailed(
-                                        cause: .externalWorkflowExecutionNotFound,
-                                        workflowTaskCompletedEventID: completedEventID, namespace: namespace,
-                                        execution: execution, initiatedEventID: initiatedEventID)),
-                                to: run, in: batch)
-                        }
+                        guard let run = partition.runs[origin], run.isOpen, isPending(run) else { return }
+                        partition.emit(outcome(arrived), to: run, in: batch)
                         partition.scheduleWorkflowTask(run, in: batch)
                     }
                 }
@@ -346,41 +357,24 @@ extension Partition {
         origin: RunKey, initiatedEventID: Int64, namespace: String, execution: WorkflowExecution, reason: String,
         completedEventID: Int64, in batch: Batch
     ) {
-        let engine = core
-        batch.after {
-            engine.send(to: execution.workflowID) { partition, batch in
-                var found = false
-                if let target = try? partition.openRun(namespace: namespace, execution: execution) {
-                    partition.requestCancel(
-                        target, cause: reason, external: (initiatedEventID, origin.execution), identity: "", in: batch)
-                    found = true
-                }
-                let delivered = found
-                batch.after {
-                    engine.send(to: origin.execution.workflowID) { partition, batch in
-                        guard let run = partition.runs[origin], run.isOpen,
-                            run.pendingExternalCancels[initiatedEventID] != nil
-                        else { return }
-                        if delivered {
-                            partition.emit(
-                                .externalWorkflowExecutionCancelRequested(
-                                    ExternalWorkflowExecutionCancelRequested(
-                                        initiatedEventID: initiatedEventID, namespace: namespace, execution: execution)),
-                                to: run, in: batch)
-                        } else {
-                            partition.emit(
-                                .requestCancelExternalWorkflowExecutionFailed(
-                                    RequestCancelExternalWorkflowExecutionFailed(
-                                        cause: .externalWorkflowExecutionNotFound,
-                                        workflowTaskCompletedEventID: completedEventID, namespace: namespace,
-                                        execution: execution, initiatedEventID: initiatedEventID)),
-                                to: run, in: batch)
-                        }
-                        partition.scheduleWorkflowTask(run, in: batch)
-                    }
-                }
-            }
-        }
+        sendExternal(
+            origin: origin, initiatedEventID: initiatedEventID, namespace: namespace, execution: execution, in: batch,
+            deliver: { partition, target, batch in
+                partition.requestCancel(
+                    target, cause: reason, external: (initiatedEventID, origin.execution), identity: "", in: batch)
+                return true
+            },
+            isPending: { $0.pendingExternalCancels[initiatedEventID] != nil },
+            outcome: { delivered in
+                delivered
+                    ? .externalWorkflowExecutionCancelRequested(
+                        ExternalWorkflowExecutionCancelRequested(
+                            initiatedEventID: initiatedEventID, namespace: namespace, execution: execution))
+                    : .requestCancelExternalWorkflowExecutionFailed(
+                        RequestCancelExternalWorkflowExecutionFailed(
+                            cause: .externalWorkflowExecutionNotFound, workflowTaskCompletedEventID: completedEventID,
+                            namespace: namespace, execution: execution, initiatedEventID: initiatedEventID))
+            })
     }
 
     // MARK: - Deadlines

@@ -197,7 +197,9 @@ final class RunState {
             }
         case .workflowTaskFailed(let attributes):
             workflowTask = nil
-            workflowTaskAttempt += 1
+            // A task refused because events arrived while it ran is not the worker's fault: the next
+            // task runs at once, as a first attempt.
+            workflowTaskAttempt = attributes.cause == .unhandledCommand ? 1 : workflowTaskAttempt + 1
             stickyQueue = nil
             releaseDeliveredUpdates(scheduledEventID: attributes.scheduledEventID)
         case .workflowTaskTimedOut(let attributes):
