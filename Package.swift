@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import CompilerPluginSupport
 import PackageDescription
 
 let package = Package(
@@ -12,7 +13,8 @@ let package = Package(
         .executable(name: "keel", targets: ["keel"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "602.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,10 +41,18 @@ let package = Package(
             name: "KeelEngine",
             dependencies: ["KeelLog", "KeelTimer"]
         ),
+        .macro(
+            name: "KeelMacros",
+            dependencies: [
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+            ]
+        ),
         .target(
             name: "Keel",
-            dependencies: ["KeelEngine"]
+            dependencies: ["KeelEngine", "KeelMacros"]
         ),
+        .target(name: "KeelExamples", dependencies: ["Keel"], path: "Examples", exclude: ["README.md"]),
         .executableTarget(
             name: "keel",
             dependencies: [
@@ -69,6 +79,17 @@ let package = Package(
         .testTarget(
             name: "KeelTests",
             dependencies: ["Keel", "KeelEngine", "KeelLog"]
+        ),
+        .testTarget(
+            name: "KeelMacrosTests",
+            dependencies: [
+                "KeelMacros",
+                .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
+            ]
+        ),
+        .testTarget(
+            name: "KeelExamplesTests",
+            dependencies: ["KeelExamples", "Keel", "KeelEngine"]
         ),
         .testTarget(
             name: "KeelCLITests",

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-swift build --build-tests -Xswiftc -warnings-as-errors
-swift test --skip-build
+swift build --build-tests -Xswiftc -warnings-as-errors --disable-experimental-prebuilts
+swift test --skip-build --disable-experimental-prebuilts

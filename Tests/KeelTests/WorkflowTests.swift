@@ -36,4 +36,20 @@ struct WorkflowTests {
         #expect(try await handle.query(ApprovalWorkflow.currentStatus) == "approved")
         try await env.shutdown()
     }
+
+    @Test func aQueryAfterSignalsSeesThemEvenBeforeTheirWorkflowTaskRuns() async throws {
+        let env = try TestEnvironment.start()
+        let handle = try await env.client.startWorkflow(
+            MacroOrderWorkflow.self, input: "o-1", options: WorkflowOptions(id: "ryw", taskQueue: "q"))
+        try await handle.signal(MacroOrderWorkflow.Signals.add, "apple")
+        try await handle.signal(MacroOrderWorkflow.Signals.add, "pear")
+        // The worker starts only now: the signals' workflow task has not run when the query comes.
+        env.addWorker(
+            taskQueue: "q", workflows: [MacroOrderWorkflow.self],
+            activities: [MacroShippingActivities(log: CallLog())])
+        #expect(try await handle.query(MacroOrderWorkflow.Queries.count) == 2)
+        #expect(try await handle.update(MacroOrderWorkflow.Updates.clear) == Nothing())
+        #expect(try await handle.query(MacroOrderWorkflow.Queries.count) == 0)
+        try await env.shutdown()
+    }
 }

@@ -242,6 +242,11 @@ public struct WorkflowHandle<W: Workflow>: Sendable {
         }
     }
 
+    /// Sends the run an update of no input and returns its result.
+    public func update<Output>(_ update: Update<W, Nothing, Output>, id: String? = nil) async throws -> Output {
+        try await self.update(update, Nothing(), id: id)
+    }
+
     /// Asks the run to cancel; the workflow code sees its task canceled.
     public func cancel(reason: String = "") async throws {
         try await client.engine.requestCancel(

@@ -196,7 +196,7 @@ public final class Worker: Sendable {
         }
         if let query = task.query {
             let instance = makeInstance(registration, task)
-            _ = await instance.advance(events: task.history, updates: [])
+            _ = await instance.advance(events: task.history, updates: [], replayOnly: true)
             await instance.prepareForQuery()
             engine.respondQuery(queryID: query.queryID, instance.answer(query))
             return

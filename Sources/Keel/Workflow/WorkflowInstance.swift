@@ -483,10 +483,11 @@ final class WorkflowInstance: @unchecked Sendable {
         }
     }
 
-    /// Makes a run whose first workflow task has not completed answerable: its code runs up to its
-    /// first wait, with nothing sent anywhere (a query sees the state the first task will produce).
+    /// Applies the events that arrived after the last completed workflow task (signals a client has
+    /// sent, results that came in) and runs the code until it waits, with nothing sent anywhere, so
+    /// a query sees every signal acknowledged before it, and a run whose first task has not
+    /// completed can answer at all.
     func prepareForQuery() async {
-        guard workflow == nil else { return }
         isReplaying = true
         let pending = inputs
         inputs = []
