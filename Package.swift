@@ -60,6 +60,7 @@ let package = Package(
                 "KeelTimer",
                 "KeelEngine",
                 "Keel",
+                "KeelExamples",
                 "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

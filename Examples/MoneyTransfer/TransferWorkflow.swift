@@ -9,12 +9,15 @@ public struct TransferRequest: Codable, Sendable, Hashable {
     public var to: String
     /// The amount in cents.
     public var amount: Int
+    /// How long the money is held between the withdrawal and the deposit (a fraud check), or nil.
+    public var hold: Duration?
 
     /// Creates a request to move `amount` cents from one account to another.
-    public init(from: String, to: String, amount: Int) {
+    public init(from: String, to: String, amount: Int, hold: Duration? = nil) {
         self.from = from
         self.to = to
         self.amount = amount
+        self.hold = hold
     }
 }
 
@@ -70,6 +73,7 @@ public final class TransferWorkflow: Workflow {
             throw error
         }
         do {
+            if let hold = input.hold { try await context.sleep(for: hold) }
             let deposit = try await context.executeActivity(
                 BankActivities.deposit, input: AccountOperation(account: input.to, amount: input.amount),
                 options: Self.stepOptions(id: Self.depositID))

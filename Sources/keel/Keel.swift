@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Keel: ParsableCommand {
+struct Keel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel",
         abstract: "Keel: durable execution in one binary and one data file.",

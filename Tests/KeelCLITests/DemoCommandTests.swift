@@ -1,11 +1,23 @@
 import Testing
 
 @Suite struct DemoCommandTests {
-    @Test func demoRecoversEveryAcknowledgedEventAndFinishesEachWorkflow() throws {
-        let output = try KeelBinary.run(["demo"])
+    /// The demo kills its first worker process with SIGKILL while both workflows wait on timers; the
+    /// second process must finish them without running any finished step again.
+    @Test func demoFinishesBothWorkflowsAfterTheWorkerIsKilledWithoutRepeatingAStep() throws {
+        let output = try KeelBinary.run(["demo", "--day-milliseconds", "100"])
         #expect(output.status == 0, "keel demo failed: \(output.stderr)")
-        #expect(output.stdout.contains("Acknowledged events missing after the crash: 0."))
-        #expect(output.stdout.components(separatedBy: "complete: every event exactly once, in order").count - 1 == 4)
-        #expect(!output.stdout.contains("INCOMPLETE"))
+        #expect(output.stdout.contains("with SIGKILL"))
+        #expect(output.stdout.contains("Each activity completed once."), "\(output.stdout)")
+        #expect(output.stdout.contains("Worker process 2 itself ran: deposit bob, email nudge, email winBack."))
+        #expect(output.stdout.contains("Onboarding sent ada: welcome, nudge, winBack."))
+        #expect(output.stdout.contains("ran by worker process 1"))
+        #expect(output.stdout.contains("Deposit    day"))
+        #expect(!output.stdout.contains("PROBLEM"))
+    }
+
+    @Test func aDayLengthOutOfRangeIsRefused() throws {
+        let output = try KeelBinary.run(["demo", "--day-milliseconds", "0"])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("expected --day-milliseconds from 10 to 60000, found 0"))
     }
 }
