@@ -5,6 +5,8 @@ struct Keel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel",
         abstract: "Keel: durable execution in one binary and one data file.",
-        subcommands: [DemoCommand.self, LogCommand.self, BenchCommand.self, AppendChildCommand.self]
+        subcommands: [
+            DemoCommand.self, ExampleCommand.self, LogCommand.self, BenchCommand.self, AppendChildCommand.self,
+        ]
     )
 }
