@@ -112,4 +112,18 @@ struct ReplayTests {
             try await WorkflowReplayer(workflows: [ChildDoubler.self]).replay(history)
         }
     }
+
+    @Test func theWorkflowLoggerIsQuietWhileTheCodeReplays() async throws {
+        let env = try TestEnvironment.start()
+        let lines = CallLog()
+        env.addWorker(
+            taskQueue: "q", workflows: [LoggingWorkflow.self],
+            options: WorkerOptions(taskQueue: "q", cacheSize: 0, logSink: { lines.record($0) }))
+        _ = try await env.client.executeWorkflow(
+            LoggingWorkflow.self, input: Nothing(), options: WorkflowOptions(id: "log", taskQueue: "q"))
+        #expect(lines.all.filter { $0.contains("the sleep") }.count == 2, "\(lines.all)")
+        #expect(lines.count("[LoggingWorkflow log] before the sleep") == 1)
+        #expect(lines.count("[LoggingWorkflow log] after the sleep") == 1)
+        try await env.shutdown()
+    }
 }

@@ -94,3 +94,14 @@ struct FlipCodec: PayloadCodec {
         }
     }
 }
+
+/// Logs before and after a sleep, so that a worker without a cache replays the first line.
+final class LoggingWorkflow: Workflow {
+    init() {}
+    func run(context: WorkflowContext, input: Nothing) async throws -> Nothing {
+        context.logger.info("before the sleep")
+        try await context.sleep(for: .seconds(60))
+        context.logger.info("after the sleep")
+        return Nothing()
+    }
+}
