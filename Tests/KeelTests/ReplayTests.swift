@@ -126,4 +126,19 @@ struct ReplayTests {
         #expect(lines.count("[LoggingWorkflow log] after the sleep") == 1)
         try await env.shutdown()
     }
+
+    @Test func runsAWorkerDropsAreTornDownAndFreed() async throws {
+        let env = try TestEnvironment.start()
+        env.addWorker(
+            taskQueue: "sleepy", workflows: [SleepyWorkflow.self],
+            options: WorkerOptions(taskQueue: "sleepy", cacheSize: 0, logSink: { _ in }))
+        _ = try await env.client.executeWorkflow(
+            SleepyWorkflow.self, input: Nothing(), options: WorkflowOptions(id: "sleepy", taskQueue: "sleepy"))
+        try await env.shutdown()
+        // Every task built the run anew from history and dropped it; each instance was suspended on a
+        // timer when dropped, and each must be freed.
+        let created = sleepyInits.withLock { $0 }
+        #expect(created >= 3)
+        try await waitUntil("every dropped run is freed") { sleepyDeinits.withLock { $0 } == created }
+    }
 }

@@ -42,7 +42,9 @@ public struct WorkflowReplayer: Sendable {
             execution: WorkflowExecution(workflowID: workflowID, runID: started.originalRunID),
             taskQueue: started.taskQueue.name, converter: converter, localActivities: nil, logSink: { _ in })
         _ = await instance.advance(events: history, updates: [], replayOnly: true)
-        if let problem = instance.checkReplayEnd() { throw problem }
+        let problem = instance.checkReplayEnd()
+        instance.destroy()
+        if let problem { throw problem }
     }
 }
 

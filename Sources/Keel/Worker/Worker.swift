@@ -97,6 +97,11 @@ public final class Worker: Sendable {
         } onCancel: {
             polling.cancel()
         }
+        let cached = state.withLock { state in
+            defer { state.cache = [:] }
+            return state.cache.values.map(\.instance)
+        }
+        for instance in cached { instance.destroy() }
     }
 
     private func poll() async {
@@ -199,11 +204,13 @@ public final class Worker: Sendable {
             _ = await instance.advance(events: task.history, updates: [], replayOnly: true)
             await instance.prepareForQuery()
             engine.respondQuery(queryID: query.queryID, instance.answer(query))
+            instance.destroy()
             return
         }
         var instance = takeCached(task.execution.runID)
         var history = task.history
         if let cached = instance, let first = history.first, first.eventID > cached.lastEventID + 1 {
+            cached.destroy()
             instance = nil
         }
         if instance == nil {
@@ -226,11 +233,17 @@ public final class Worker: Sendable {
             do {
                 try await engine.completeWorkflowTask(
                     task.taskToken, commands: commands, identity: options.identity, sticky: sticky)
-                if !instance.isFinished { cache(instance) }
+                if instance.isFinished || options.cacheSize == 0 {
+                    instance.destroy()
+                } else {
+                    cache(instance)
+                }
             } catch {
+                instance.destroy()
                 options.logSink("worker: completing a task of \(task.execution) failed: \(error)")
             }
         case .failed(let cause, let failure):
+            instance.destroy()
             options.logSink("worker: workflow task of \(task.execution) failed: \(failure.message)")
             try? await engine.failWorkflowTask(
                 task.taskToken, cause: cause, failure: failure, identity: options.identity)
@@ -253,16 +266,16 @@ public final class Worker: Sendable {
     }
 
     private func cache(_ instance: WorkflowInstance) {
-        guard options.cacheSize > 0 else { return }
-        state.withLock { state in
+        let evicted = state.withLock { state -> WorkflowInstance? in
             state.useCounter += 1
             state.cache[instance.execution.runID] = (instance, state.useCounter)
-            if state.cache.count > options.cacheSize,
+            guard state.cache.count > options.cacheSize,
                 let oldest = state.cache.min(by: { $0.value.lastUse < $1.value.lastUse })?.key
-            {
-                state.cache[oldest] = nil
-            }
+            else { return nil }
+            return state.cache.removeValue(forKey: oldest)?.instance
         }
+        // Tear down outside the lock: it runs the evicted run's tasks until they unwind.
+        evicted?.destroy()
     }
 
     /// Runs in memory now, for tests and metrics.

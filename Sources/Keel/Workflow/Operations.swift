@@ -1,8 +1,22 @@
 import KeelEngine
 
+/// A wait that a run being torn down can end.
+protocol Terminable: AnyObject {
+    var isDone: Bool { get }
+    /// Resolves the wait with `WorkflowDestroyedError`.
+    func terminate()
+}
+
+/// Ends the waits of a run that a worker drops; workflow code should let it propagate.
+struct WorkflowDestroyedError: Error, CustomStringConvertible {
+    var description: String { "the worker dropped this run from memory; it goes on from its history" }
+}
+
 /// Something workflow code waits for: resumed once with a value or an error. The result may come
 /// before the code starts waiting (a cancellation that arrives first); it is then kept.
-class Waiter<Value: Sendable>: @unchecked Sendable {
+class Waiter<Value: Sendable>: @unchecked Sendable, Terminable {
+    func terminate() { resolve(.failure(WorkflowDestroyedError())) }
+
     private var continuation: CheckedContinuation<Value, any Error>?
     private var result: Result<Value, any Error>?
     private(set) var isDone = false

@@ -190,7 +190,7 @@ public final class WorkflowContext: @unchecked Sendable {
         let operation = ChildOperation(workflowID: workflowID, workflowType: Child.name)
         instance.startChild(attributes, operation: operation)
         let runID = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { operation.start.wait($0) }
+            try await self.instance.suspend(on: operation.start)
         } onCancel: {
             self.instance.cancelChild(operation)
         }
@@ -273,7 +273,7 @@ public final class WorkflowTimer: @unchecked Sendable {
 
     /// Waits until the timer fires; throws `CancellationError` when it was canceled.
     public func wait() async throws {
-        try await withCheckedThrowingContinuation { waiter.wait($0) }
+        try await instance.suspend(on: waiter)
     }
 
     /// Cancels the timer; `wait()` then throws `CancellationError`.
@@ -295,7 +295,7 @@ public struct ChildWorkflowHandle<Child: Workflow>: Sendable {
         let operation = self.operation
         let context = self.context
         let payloads = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { operation.result.wait($0) }
+            try await context.instance.suspend(on: operation.result)
         } onCancel: {
             context.instance.cancelChild(operation)
         }

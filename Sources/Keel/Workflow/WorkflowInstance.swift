@@ -53,6 +53,10 @@ final class WorkflowInstance: @unchecked Sendable {
     private var conditions: [ConditionOperation] = []
     private var pendingLocal: [LocalActivityOperation] = []
     private var signalsWithoutHandler: [String: [[Payload]]] = [:]
+    /// Everything the code is suspended on, so that `destroy()` can end those waits.
+    private var suspended: [any Terminable] = []
+    /// Whether the instance is being discarded: new waits fail at once.
+    private(set) var isDestroyed = false
     private var random: SplitMix64
 
     init(
@@ -182,6 +186,7 @@ final class WorkflowInstance: @unchecked Sendable {
         ordered.append(contentsOf: entries.filter(\.isClosing))
         issued = ordered
         awaitingMatch = ordered.filter { $0.key != nil }
+        suspended.removeAll { $0.isDone }
         if !live { issued = [] }
         return nil
     }
@@ -529,7 +534,7 @@ final class WorkflowInstance: @unchecked Sendable {
         -> CommandEntry
     {
         let entry = CommandEntry(command: command, key: key, isLenient: lenient, onMatched: onMatched)
-        issued.append(entry)
+        if !isDestroyed { issued.append(entry) }
         return entry
     }
 
@@ -560,6 +565,43 @@ final class WorkflowInstance: @unchecked Sendable {
 
     func nextRandom() -> UInt64 { random.next() }
 
+    // MARK: - Suspending and tearing down
+
+    /// Suspends the calling workflow task until `waiter` is resolved.
+    func suspend<Value>(on waiter: Waiter<Value>) async throws -> Value {
+        if isDestroyed { throw WorkflowDestroyedError() }
+        suspended.append(waiter)
+        return try await withCheckedThrowingContinuation { waiter.wait($0) }
+    }
+
+    /// Ends every wait of the run's tasks with `WorkflowDestroyedError` and lets them unwind, so that
+    /// a run a worker drops (evicted from its cache, finished, or failed) leaves no task suspended
+    /// and no memory behind. The code's commands are ignored from here on.
+    func destroy() {
+        guard !isDestroyed else { return }
+        isDestroyed = true
+        var rounds = 0
+        repeat {
+            let waiting = suspended
+            suspended = []
+            for waiter in waiting where !waiter.isDone { waiter.terminate() }
+            conditions = []
+            executor.runUntilIdle()
+            rounds += 1
+        } while !suspended.isEmpty && rounds < 100
+        // Operations and command entries hold closures that capture the instance: let them go.
+        issued = []
+        awaitingMatch = []
+        awaitingIndex = 0
+        timers = [:]
+        activitiesByScheduledID = [:]
+        childrenByInitiatedID = [:]
+        externalsByInitiatedID = [:]
+        pendingLocal = []
+        rootTask = nil
+        workflow = nil
+    }
+
     // MARK: - Operations
 
     func scheduleActivity(_ attributes: ScheduleActivityTask, cancellation: ActivityCancellationType) async throws
@@ -575,7 +617,7 @@ final class WorkflowInstance: @unchecked Sendable {
             if !operation.isDone { activitiesByScheduledID[event.eventID] = operation }
         }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { operation.wait($0) }
+            try await suspend(on: operation)
         } onCancel: {
             self.cancelActivity(operation)
         }
@@ -617,7 +659,7 @@ final class WorkflowInstance: @unchecked Sendable {
         }
         operation.entry = entry
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { operation.wait($0) }
+            try await suspend(on: operation)
         } onCancel: {
             self.cancelTimer(timerID)
         }
@@ -657,7 +699,7 @@ final class WorkflowInstance: @unchecked Sendable {
             }
         }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { operation.wait($0) }
+            try await suspend(on: operation)
         } onCancel: {
             self.conditions.removeAll { $0 === operation }
             if let timerID = operation.timerID { self.cancelTimer(timerID) }
@@ -709,7 +751,7 @@ final class WorkflowInstance: @unchecked Sendable {
     func runLocalActivity(_ operation: LocalActivityOperation) async throws -> [Payload] {
         if Task.isCancelled { throw CancellationError() }
         pendingLocal.append(operation)
-        return try await withCheckedThrowingContinuation { operation.wait($0) }
+        return try await suspend(on: operation)
     }
 
     private func resolveLocal(_ operation: LocalActivityOperation, live: Bool) async {
@@ -782,7 +824,7 @@ final class WorkflowInstance: @unchecked Sendable {
         ) { [self] event in
             if !operation.isDone { externalsByInitiatedID[event.eventID] = operation }
         }
-        try await withCheckedThrowingContinuation { operation.wait($0) }
+        try await suspend(on: operation)
     }
 
     func requestCancelExternal(_ execution: WorkflowExecution, childOnly: Bool, operation: ExternalOperation?) {

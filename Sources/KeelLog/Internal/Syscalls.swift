@@ -93,10 +93,21 @@ enum Syscalls {
         }
     }
 
+    /// How long a lock held by someone else is waited for before `.locked`. A process that another
+    /// thread of this process is spawning holds a copy of every descriptor until it calls `exec`
+    /// (close-on-exec takes effect only then), and with it the lock of a file closed a moment ago.
+    static let lockGraceMilliseconds = 250
+
     static func lockExclusive(_ fd: Int32, _ path: String) throws(LogError) {
+        var waited = 0
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             if errno == EINTR { continue }
             if errno == EWOULDBLOCK {
+                if waited < lockGraceMilliseconds {
+                    usleep(1_000)
+                    waited += 1
+                    continue
+                }
                 throw LogError(.locked, "\(path) is in use by another process (or another open store); close it first")
             }
             throw fail("flock", path)
@@ -105,9 +116,15 @@ enum Syscalls {
 
     /// Takes a shared lock: readers that must not change the file can share it, but not with a store.
     static func lockShared(_ fd: Int32, _ path: String) throws(LogError) {
+        var waited = 0
         while flock(fd, LOCK_SH | LOCK_NB) != 0 {
             if errno == EINTR { continue }
             if errno == EWOULDBLOCK {
+                if waited < lockGraceMilliseconds {
+                    usleep(1_000)
+                    waited += 1
+                    continue
+                }
                 throw LogError(.locked, "\(path) is in use by an open store; close it first")
             }
             throw fail("flock", path)

@@ -105,3 +105,18 @@ final class LoggingWorkflow: Workflow {
         return Nothing()
     }
 }
+
+/// Counts how many `SleepyWorkflow` objects were freed.
+let sleepyDeinits = Mutex(0)
+let sleepyInits = Mutex(0)
+
+/// Sleeps twice; counts its instances, to check that a worker frees runs it drops.
+final class SleepyWorkflow: Workflow {
+    init() { sleepyInits.withLock { $0 += 1 } }
+    deinit { sleepyDeinits.withLock { $0 += 1 } }
+    func run(context: WorkflowContext, input: Nothing) async throws -> Nothing {
+        try await context.sleep(for: .seconds(60))
+        _ = try await context.condition(timeout: .seconds(60)) { false }
+        return Nothing()
+    }
+}
