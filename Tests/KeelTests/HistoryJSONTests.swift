@@ -527,6 +527,50 @@ import Testing
         #expect(failed.retryState == .retryPolicyNotSet)
     }
 
+    // MARK: - Defaults
+
+    @Test func membersLeftOutReadAsTheirDefaults() throws {
+        // The members Keel cannot default, set to the values `HistoryJSON.blank` holds for them.
+        let failure = #"{"failure":{"terminatedFailureInfo":{}}}"#
+        let required: [EventType: String] = [
+            .workflowExecutionFailed: failure, .activityTaskFailed: failure, .activityTaskTimedOut: failure,
+            .childWorkflowExecutionFailed: failure,
+            .workflowTaskFailed: #"{"cause":"WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND"}"#,
+            .workflowExecutionContinuedAsNew: #"{"initiator":"CONTINUE_AS_NEW_INITIATOR_WORKFLOW"}"#,
+            .startChildWorkflowExecutionFailed:
+                #"{"cause":"START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS"}"#,
+            .requestCancelExternalWorkflowExecutionFailed:
+                #"{"cause":"CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS"}"#,
+            .signalExternalWorkflowExecutionFailed:
+                #"{"cause":"SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS"}"#,
+            .workflowExecutionUpdateCompleted: #"{"outcome":{"success":{}}}"#,
+        ]
+        func history(_ type: EventType, _ members: String) -> String {
+            #"{"events":[{"eventId":"1","eventTime":"2026-01-02T03:04:05Z","eventType":\#(type.rawValue),"#
+                + #""\#(HistoryJSON.attributesKey(type))":\#(members)}]}"#
+        }
+        for type in EventType.allCases {
+            let blank = HistoryEvent(eventID: 1, time: Self.time(1_767_323_045), attributes: HistoryJSON.blank(type))
+            #expect(try HistoryJSON.decode(history(type, required[type] ?? "{}")) == [blank], "\(type)")
+            if required[type] != nil {
+                #expect(Self.decodeError(history(type, "{}"))?.code == .missingField, "\(type)")
+            }
+            // The engine stores what the export reads: every default is a value its binary format keeps.
+            #expect(try EventCodec.decode(EventCodec.encode(blank)) == blank, "\(type)")
+        }
+        // Spot checks of the defaults themselves, as Temporal documents them.
+        guard
+            case .startChildWorkflowExecutionInitiated(let child) = HistoryJSON.blank(
+                .startChildWorkflowExecutionInitiated),
+            case .workflowExecutionStarted(let started) = HistoryJSON.blank(.workflowExecutionStarted)
+        else {
+            Issue.record("blank attributes of another type")
+            return
+        }
+        #expect(child.parentClosePolicy == .terminate && child.workflowIDReusePolicy == .allowDuplicate)
+        #expect(started.parent == nil && started.runTimeout == nil && started.taskQueue == TaskQueue(name: ""))
+    }
+
     // MARK: - Errors
 
     /// Returns a one-event history of type `type` whose attributes are `attributes` (JSON text).

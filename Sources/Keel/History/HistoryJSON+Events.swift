@@ -377,419 +377,362 @@ extension HistoryJSON {
 
     // MARK: - Decoding
 
-    // Each case starts from the engine's blank attributes of its type and sets every property.
+    // Each case reads the members of its attributes in one fixed order, so that of several bad members the
+    // same one is always reported, and passes every property to the attributes' initializer.
     static func decodeAttributes(_ type: EventType, _ fields: Fields) throws(HistoryJSONError) -> EventAttributes {
         switch type {
         case .workflowExecutionStarted:
-            guard case .workflowExecutionStarted(var value) = blank(type) else { break }
-            try decode(&value, fields)
-            return .workflowExecutionStarted(value)
+            return .workflowExecutionStarted(try workflowExecutionStarted(fields))
         case .workflowExecutionCompleted:
-            guard case .workflowExecutionCompleted(var value) = blank(type) else { break }
-            value.result = try fields.payloads("result")
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            value.newExecutionRunID = try fields.optionalString("newExecutionRunId").map { RunID($0) }
-            return .workflowExecutionCompleted(value)
+            return try .workflowExecutionCompleted(
+                WorkflowExecutionCompleted(
+                    result: fields.payloads("result"),
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    newExecutionRunID: fields.optionalString("newExecutionRunId").map { RunID($0) }))
         case .workflowExecutionFailed:
-            guard case .workflowExecutionFailed(var value) = blank(type) else { break }
-            value.failure = try fields.requiredFailure("failure")
-            value.retryState = try fields.enumeration("retryState", retryState) ?? .unspecified
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            value.newExecutionRunID = try fields.optionalString("newExecutionRunId").map { RunID($0) }
-            return .workflowExecutionFailed(value)
+            return try .workflowExecutionFailed(
+                WorkflowExecutionFailed(
+                    failure: fields.requiredFailure("failure"),
+                    retryState: fields.enumeration("retryState", retryState) ?? .unspecified,
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    newExecutionRunID: fields.optionalString("newExecutionRunId").map { RunID($0) }))
         case .workflowExecutionTimedOut:
-            guard case .workflowExecutionTimedOut(var value) = blank(type) else { break }
-            value.retryState = try fields.enumeration("retryState", retryState) ?? .unspecified
-            value.newExecutionRunID = try fields.optionalString("newExecutionRunId").map { RunID($0) }
-            return .workflowExecutionTimedOut(value)
+            return try .workflowExecutionTimedOut(
+                WorkflowExecutionTimedOut(
+                    retryState: fields.enumeration("retryState", retryState) ?? .unspecified,
+                    newExecutionRunID: fields.optionalString("newExecutionRunId").map { RunID($0) }))
         case .workflowExecutionCanceled:
-            guard case .workflowExecutionCanceled(var value) = blank(type) else { break }
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            value.details = try fields.payloads("details")
-            return .workflowExecutionCanceled(value)
+            return try .workflowExecutionCanceled(
+                WorkflowExecutionCanceled(
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    details: fields.payloads("details")))
         case .workflowExecutionTerminated:
-            guard case .workflowExecutionTerminated(var value) = blank(type) else { break }
-            value.reason = try fields.string("reason")
-            value.details = try fields.payloads("details")
-            value.identity = try fields.string("identity")
-            return .workflowExecutionTerminated(value)
+            return try .workflowExecutionTerminated(
+                WorkflowExecutionTerminated(
+                    reason: fields.string("reason"), details: fields.payloads("details"),
+                    identity: fields.string("identity")))
         case .workflowExecutionContinuedAsNew:
-            guard case .workflowExecutionContinuedAsNew(var value) = blank(type) else { break }
-            try decode(&value, fields)
-            return .workflowExecutionContinuedAsNew(value)
+            return .workflowExecutionContinuedAsNew(try workflowExecutionContinuedAsNew(fields))
         case .workflowTaskScheduled:
-            guard case .workflowTaskScheduled(var value) = blank(type) else { break }
-            value.taskQueue = try fields.taskQueue("taskQueue")
-            value.startToCloseTimeout = try fields.duration("startToCloseTimeout") ?? .zero
-            value.attempt = try fields.int32("attempt")
-            return .workflowTaskScheduled(value)
+            return try .workflowTaskScheduled(
+                WorkflowTaskScheduled(
+                    taskQueue: fields.taskQueue("taskQueue"),
+                    startToCloseTimeout: fields.duration("startToCloseTimeout") ?? .zero,
+                    attempt: fields.int32("attempt")))
         case .workflowTaskStarted:
-            guard case .workflowTaskStarted(var value) = blank(type) else { break }
-            value.scheduledEventID = try fields.int64("scheduledEventId")
-            value.identity = try fields.string("identity")
-            value.requestID = try fields.string("requestId")
-            value.suggestContinueAsNew = try fields.bool("suggestContinueAsNew")
-            value.historySizeBytes = try fields.int64("historySizeBytes")
-            return .workflowTaskStarted(value)
+            return try .workflowTaskStarted(
+                WorkflowTaskStarted(
+                    scheduledEventID: fields.int64("scheduledEventId"), identity: fields.string("identity"),
+                    requestID: fields.string("requestId"), suggestContinueAsNew: fields.bool("suggestContinueAsNew"),
+                    historySizeBytes: fields.int64("historySizeBytes")))
         case .workflowTaskCompleted:
-            guard case .workflowTaskCompleted(var value) = blank(type) else { break }
-            value.scheduledEventID = try fields.int64("scheduledEventId")
-            value.startedEventID = try fields.int64("startedEventId")
-            value.identity = try fields.string("identity")
-            value.binaryChecksum = try fields.string("binaryChecksum")
-            return .workflowTaskCompleted(value)
+            return try .workflowTaskCompleted(
+                WorkflowTaskCompleted(
+                    scheduledEventID: fields.int64("scheduledEventId"), startedEventID: fields.int64("startedEventId"),
+                    identity: fields.string("identity"), binaryChecksum: fields.string("binaryChecksum")))
         case .workflowTaskTimedOut:
-            guard case .workflowTaskTimedOut(var value) = blank(type) else { break }
-            value.scheduledEventID = try fields.int64("scheduledEventId")
-            value.startedEventID = try fields.int64("startedEventId")
-            value.timeoutType = try fields.enumeration("timeoutType", timeoutType) ?? .unspecified
-            return .workflowTaskTimedOut(value)
+            return try .workflowTaskTimedOut(
+                WorkflowTaskTimedOut(
+                    scheduledEventID: fields.int64("scheduledEventId"), startedEventID: fields.int64("startedEventId"),
+                    timeoutType: fields.enumeration("timeoutType", timeoutType) ?? .unspecified))
         case .workflowTaskFailed:
-            guard case .workflowTaskFailed(var value) = blank(type) else { break }
-            value.scheduledEventID = try fields.int64("scheduledEventId")
-            value.startedEventID = try fields.int64("startedEventId")
-            value.cause = try fields.requiredEnumeration("cause", workflowTaskFailedCause)
-            value.failure = try fields.failure("failure")
-            value.identity = try fields.string("identity")
-            return .workflowTaskFailed(value)
+            return try .workflowTaskFailed(
+                WorkflowTaskFailed(
+                    scheduledEventID: fields.int64("scheduledEventId"), startedEventID: fields.int64("startedEventId"),
+                    cause: fields.requiredEnumeration("cause", workflowTaskFailedCause),
+                    failure: fields.failure("failure"), identity: fields.string("identity")))
         case .activityTaskScheduled:
-            guard case .activityTaskScheduled(var value) = blank(type) else { break }
-            try decode(&value, fields)
-            return .activityTaskScheduled(value)
+            return try .activityTaskScheduled(
+                ActivityTaskScheduled(
+                    activityID: fields.string("activityId"), activityType: fields.typeName("activityType"),
+                    taskQueue: fields.taskQueue("taskQueue"), header: fields.payloadMap("header"),
+                    input: fields.payloads("input"),
+                    scheduleToCloseTimeout: fields.duration("scheduleToCloseTimeout"),
+                    scheduleToStartTimeout: fields.duration("scheduleToStartTimeout"),
+                    startToCloseTimeout: fields.duration("startToCloseTimeout"),
+                    heartbeatTimeout: fields.duration("heartbeatTimeout"),
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    retryPolicy: fields.retryPolicy("retryPolicy")))
         case .activityTaskStarted:
-            guard case .activityTaskStarted(var value) = blank(type) else { break }
-            value.scheduledEventID = try fields.int64("scheduledEventId")
-            value.identity = try fields.string("identity")
-            value.requestID = try fields.string("requestId")
-            value.attempt = try fields.int32("attempt")
-            value.lastFailure = try fields.failure("lastFailure")
-            return .activityTaskStarted(value)
+            return try .activityTaskStarted(
+                ActivityTaskStarted(
+                    scheduledEventID: fields.int64("scheduledEventId"), identity: fields.string("identity"),
+                    requestID: fields.string("requestId"), attempt: fields.int32("attempt"),
+                    lastFailure: fields.failure("lastFailure")))
         case .activityTaskCompleted:
-            guard case .activityTaskCompleted(var value) = blank(type) else { break }
-            value.result = try fields.payloads("result")
-            value.scheduledEventID = try fields.int64("scheduledEventId")
-            value.startedEventID = try fields.int64("startedEventId")
-            value.identity = try fields.string("identity")
-            return .activityTaskCompleted(value)
+            return try .activityTaskCompleted(
+                ActivityTaskCompleted(
+                    result: fields.payloads("result"), scheduledEventID: fields.int64("scheduledEventId"),
+                    startedEventID: fields.int64("startedEventId"), identity: fields.string("identity")))
         case .activityTaskFailed:
-            guard case .activityTaskFailed(var value) = blank(type) else { break }
-            value.failure = try fields.requiredFailure("failure")
-            value.scheduledEventID = try fields.int64("scheduledEventId")
-            value.startedEventID = try fields.int64("startedEventId")
-            value.identity = try fields.string("identity")
-            value.retryState = try fields.enumeration("retryState", retryState) ?? .unspecified
-            return .activityTaskFailed(value)
+            return try .activityTaskFailed(
+                ActivityTaskFailed(
+                    failure: fields.requiredFailure("failure"), scheduledEventID: fields.int64("scheduledEventId"),
+                    startedEventID: fields.int64("startedEventId"), identity: fields.string("identity"),
+                    retryState: fields.enumeration("retryState", retryState) ?? .unspecified))
         case .activityTaskTimedOut:
-            guard case .activityTaskTimedOut(var value) = blank(type) else { break }
-            value.failure = try fields.requiredFailure("failure")
-            value.scheduledEventID = try fields.int64("scheduledEventId")
-            value.startedEventID = try fields.int64("startedEventId")
-            value.retryState = try fields.enumeration("retryState", retryState) ?? .unspecified
-            return .activityTaskTimedOut(value)
+            return try .activityTaskTimedOut(
+                ActivityTaskTimedOut(
+                    failure: fields.requiredFailure("failure"), scheduledEventID: fields.int64("scheduledEventId"),
+                    startedEventID: fields.int64("startedEventId"),
+                    retryState: fields.enumeration("retryState", retryState) ?? .unspecified))
         case .activityTaskCancelRequested:
-            guard case .activityTaskCancelRequested(var value) = blank(type) else { break }
-            value.scheduledEventID = try fields.int64("scheduledEventId")
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            return .activityTaskCancelRequested(value)
+            return try .activityTaskCancelRequested(
+                ActivityTaskCancelRequested(
+                    scheduledEventID: fields.int64("scheduledEventId"),
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId")))
         case .activityTaskCanceled:
-            guard case .activityTaskCanceled(var value) = blank(type) else { break }
-            value.details = try fields.payloads("details")
-            value.latestCancelRequestedEventID = try fields.int64("latestCancelRequestedEventId")
-            value.scheduledEventID = try fields.int64("scheduledEventId")
-            value.startedEventID = try fields.int64("startedEventId")
-            value.identity = try fields.string("identity")
-            return .activityTaskCanceled(value)
+            return try .activityTaskCanceled(
+                ActivityTaskCanceled(
+                    details: fields.payloads("details"),
+                    latestCancelRequestedEventID: fields.int64("latestCancelRequestedEventId"),
+                    scheduledEventID: fields.int64("scheduledEventId"), startedEventID: fields.int64("startedEventId"),
+                    identity: fields.string("identity")))
         case .timerStarted:
-            guard case .timerStarted(var value) = blank(type) else { break }
-            value.timerID = try fields.string("timerId")
-            value.startToFireTimeout = try fields.duration("startToFireTimeout") ?? .zero
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            return .timerStarted(value)
+            return try .timerStarted(
+                TimerStarted(
+                    timerID: fields.string("timerId"),
+                    startToFireTimeout: fields.duration("startToFireTimeout") ?? .zero,
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId")))
         case .timerFired:
-            guard case .timerFired(var value) = blank(type) else { break }
-            value.timerID = try fields.string("timerId")
-            value.startedEventID = try fields.int64("startedEventId")
-            return .timerFired(value)
+            return try .timerFired(
+                TimerFired(timerID: fields.string("timerId"), startedEventID: fields.int64("startedEventId")))
         case .timerCanceled:
-            guard case .timerCanceled(var value) = blank(type) else { break }
-            value.timerID = try fields.string("timerId")
-            value.startedEventID = try fields.int64("startedEventId")
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            value.identity = try fields.string("identity")
-            return .timerCanceled(value)
+            return try .timerCanceled(
+                TimerCanceled(
+                    timerID: fields.string("timerId"), startedEventID: fields.int64("startedEventId"),
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    identity: fields.string("identity")))
         case .workflowExecutionCancelRequested:
-            guard case .workflowExecutionCancelRequested(var value) = blank(type) else { break }
-            value.cause = try fields.string("cause")
-            value.externalInitiatedEventID = try fields.int64("externalInitiatedEventId")
-            value.externalExecution = try fields.execution("externalWorkflowExecution")
-            value.identity = try fields.string("identity")
-            return .workflowExecutionCancelRequested(value)
+            return try .workflowExecutionCancelRequested(
+                WorkflowExecutionCancelRequested(
+                    cause: fields.string("cause"),
+                    externalInitiatedEventID: fields.int64("externalInitiatedEventId"),
+                    externalExecution: fields.execution("externalWorkflowExecution"),
+                    identity: fields.string("identity")))
         case .workflowExecutionSignaled:
-            guard case .workflowExecutionSignaled(var value) = blank(type) else { break }
-            value.signalName = try fields.string("signalName")
-            value.input = try fields.payloads("input")
-            value.identity = try fields.string("identity")
-            value.header = try fields.payloadMap("header")
-            return .workflowExecutionSignaled(value)
+            return try .workflowExecutionSignaled(
+                WorkflowExecutionSignaled(
+                    signalName: fields.string("signalName"), input: fields.payloads("input"),
+                    identity: fields.string("identity"), header: fields.payloadMap("header")))
         case .markerRecorded:
-            guard case .markerRecorded(var value) = blank(type) else { break }
-            value.markerName = try fields.string("markerName")
-            value.details = try fields.map("details", payloads)
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            value.header = try fields.payloadMap("header")
-            value.failure = try fields.failure("failure")
-            return .markerRecorded(value)
+            return try .markerRecorded(
+                MarkerRecorded(
+                    markerName: fields.string("markerName"), details: fields.map("details", payloads),
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    header: fields.payloadMap("header"), failure: fields.failure("failure")))
         case .startChildWorkflowExecutionInitiated:
-            guard case .startChildWorkflowExecutionInitiated(var value) = blank(type) else { break }
-            try decode(&value, fields)
-            return .startChildWorkflowExecutionInitiated(value)
+            return try .startChildWorkflowExecutionInitiated(
+                StartChildWorkflowExecutionInitiated(
+                    namespace: fields.string("namespace"), workflowID: WorkflowID(fields.string("workflowId")),
+                    workflowType: fields.typeName("workflowType"), taskQueue: fields.taskQueue("taskQueue"),
+                    input: fields.payloads("input"), executionTimeout: fields.duration("workflowExecutionTimeout"),
+                    runTimeout: fields.duration("workflowRunTimeout"),
+                    taskTimeout: fields.duration("workflowTaskTimeout") ?? .zero,
+                    // Temporal documents Terminate and AllowDuplicate as what an unspecified policy means.
+                    parentClosePolicy: fields.requiredEnumeration(
+                        "parentClosePolicy", parentClosePolicy, default: .terminate),
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    workflowIDReusePolicy: fields.requiredEnumeration(
+                        "workflowIdReusePolicy", workflowIDReusePolicy, default: .allowDuplicate),
+                    retryPolicy: fields.retryPolicy("retryPolicy"), header: fields.payloadMap("header"),
+                    memo: fields.payloadMap("memo"), searchAttributes: fields.searchAttributes("searchAttributes")))
         case .startChildWorkflowExecutionFailed:
-            guard case .startChildWorkflowExecutionFailed(var value) = blank(type) else { break }
-            value.namespace = try fields.string("namespace")
-            value.workflowID = WorkflowID(try fields.string("workflowId"))
-            value.workflowType = try fields.typeName("workflowType")
-            value.cause = try fields.requiredEnumeration("cause", startChildFailedCause)
-            value.initiatedEventID = try fields.int64("initiatedEventId")
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            return .startChildWorkflowExecutionFailed(value)
+            return try .startChildWorkflowExecutionFailed(
+                StartChildWorkflowExecutionFailed(
+                    namespace: fields.string("namespace"), workflowID: WorkflowID(fields.string("workflowId")),
+                    workflowType: fields.typeName("workflowType"),
+                    cause: fields.requiredEnumeration("cause", startChildFailedCause),
+                    initiatedEventID: fields.int64("initiatedEventId"),
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId")))
         case .childWorkflowExecutionStarted:
-            guard case .childWorkflowExecutionStarted(var value) = blank(type) else { break }
-            value.namespace = try fields.string("namespace")
-            value.initiatedEventID = try fields.int64("initiatedEventId")
-            value.execution = try fields.requiredExecution("workflowExecution")
-            value.workflowType = try fields.typeName("workflowType")
-            return .childWorkflowExecutionStarted(value)
+            return try .childWorkflowExecutionStarted(
+                ChildWorkflowExecutionStarted(
+                    namespace: fields.string("namespace"), initiatedEventID: fields.int64("initiatedEventId"),
+                    execution: fields.requiredExecution("workflowExecution"),
+                    workflowType: fields.typeName("workflowType")))
         case .childWorkflowExecutionCompleted:
-            guard case .childWorkflowExecutionCompleted(var value) = blank(type) else { break }
-            value.result = try fields.payloads("result")
-            let child = try ChildFields(fields)
-            (value.namespace, value.execution, value.workflowType) = (child.namespace, child.execution, child.type)
-            (value.initiatedEventID, value.startedEventID) = (child.initiatedEventID, child.startedEventID)
-            return .childWorkflowExecutionCompleted(value)
+            return try .childWorkflowExecutionCompleted(
+                ChildWorkflowExecutionCompleted(
+                    result: fields.payloads("result"), namespace: fields.string("namespace"),
+                    execution: fields.requiredExecution("workflowExecution"),
+                    workflowType: fields.typeName("workflowType"), initiatedEventID: fields.int64("initiatedEventId"),
+                    startedEventID: fields.int64("startedEventId")))
         case .childWorkflowExecutionFailed:
-            guard case .childWorkflowExecutionFailed(var value) = blank(type) else { break }
-            value.failure = try fields.requiredFailure("failure")
-            let child = try ChildFields(fields)
-            (value.namespace, value.execution, value.workflowType) = (child.namespace, child.execution, child.type)
-            (value.initiatedEventID, value.startedEventID) = (child.initiatedEventID, child.startedEventID)
-            value.retryState = try fields.enumeration("retryState", retryState) ?? .unspecified
-            return .childWorkflowExecutionFailed(value)
+            return try .childWorkflowExecutionFailed(
+                ChildWorkflowExecutionFailed(
+                    failure: fields.requiredFailure("failure"), namespace: fields.string("namespace"),
+                    execution: fields.requiredExecution("workflowExecution"),
+                    workflowType: fields.typeName("workflowType"), initiatedEventID: fields.int64("initiatedEventId"),
+                    startedEventID: fields.int64("startedEventId"),
+                    retryState: fields.enumeration("retryState", retryState) ?? .unspecified))
         case .childWorkflowExecutionCanceled:
-            guard case .childWorkflowExecutionCanceled(var value) = blank(type) else { break }
-            value.details = try fields.payloads("details")
-            let child = try ChildFields(fields)
-            (value.namespace, value.execution, value.workflowType) = (child.namespace, child.execution, child.type)
-            (value.initiatedEventID, value.startedEventID) = (child.initiatedEventID, child.startedEventID)
-            return .childWorkflowExecutionCanceled(value)
+            return try .childWorkflowExecutionCanceled(
+                ChildWorkflowExecutionCanceled(
+                    details: fields.payloads("details"), namespace: fields.string("namespace"),
+                    execution: fields.requiredExecution("workflowExecution"),
+                    workflowType: fields.typeName("workflowType"), initiatedEventID: fields.int64("initiatedEventId"),
+                    startedEventID: fields.int64("startedEventId")))
         case .childWorkflowExecutionTimedOut:
-            guard case .childWorkflowExecutionTimedOut(var value) = blank(type) else { break }
-            let child = try ChildFields(fields)
-            (value.namespace, value.execution, value.workflowType) = (child.namespace, child.execution, child.type)
-            (value.initiatedEventID, value.startedEventID) = (child.initiatedEventID, child.startedEventID)
-            value.retryState = try fields.enumeration("retryState", retryState) ?? .unspecified
-            return .childWorkflowExecutionTimedOut(value)
+            return try .childWorkflowExecutionTimedOut(
+                ChildWorkflowExecutionTimedOut(
+                    namespace: fields.string("namespace"), execution: fields.requiredExecution("workflowExecution"),
+                    workflowType: fields.typeName("workflowType"), initiatedEventID: fields.int64("initiatedEventId"),
+                    startedEventID: fields.int64("startedEventId"),
+                    retryState: fields.enumeration("retryState", retryState) ?? .unspecified))
         case .childWorkflowExecutionTerminated:
-            guard case .childWorkflowExecutionTerminated(var value) = blank(type) else { break }
-            let child = try ChildFields(fields)
-            (value.namespace, value.execution, value.workflowType) = (child.namespace, child.execution, child.type)
-            (value.initiatedEventID, value.startedEventID) = (child.initiatedEventID, child.startedEventID)
-            return .childWorkflowExecutionTerminated(value)
+            return try .childWorkflowExecutionTerminated(
+                ChildWorkflowExecutionTerminated(
+                    namespace: fields.string("namespace"), execution: fields.requiredExecution("workflowExecution"),
+                    workflowType: fields.typeName("workflowType"), initiatedEventID: fields.int64("initiatedEventId"),
+                    startedEventID: fields.int64("startedEventId")))
         case .requestCancelExternalWorkflowExecutionInitiated:
-            guard case .requestCancelExternalWorkflowExecutionInitiated(var value) = blank(type) else { break }
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            value.namespace = try fields.string("namespace")
-            value.execution = try fields.requiredExecution("workflowExecution")
-            value.childWorkflowOnly = try fields.bool("childWorkflowOnly")
-            value.reason = try fields.string("reason")
-            return .requestCancelExternalWorkflowExecutionInitiated(value)
+            return try .requestCancelExternalWorkflowExecutionInitiated(
+                RequestCancelExternalWorkflowExecutionInitiated(
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    namespace: fields.string("namespace"), execution: fields.requiredExecution("workflowExecution"),
+                    childWorkflowOnly: fields.bool("childWorkflowOnly"), reason: fields.string("reason")))
         case .requestCancelExternalWorkflowExecutionFailed:
-            guard case .requestCancelExternalWorkflowExecutionFailed(var value) = blank(type) else { break }
-            value.cause = try fields.requiredEnumeration("cause", cancelExternalFailedCause)
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            value.namespace = try fields.string("namespace")
-            value.execution = try fields.requiredExecution("workflowExecution")
-            value.initiatedEventID = try fields.int64("initiatedEventId")
-            return .requestCancelExternalWorkflowExecutionFailed(value)
+            return try .requestCancelExternalWorkflowExecutionFailed(
+                RequestCancelExternalWorkflowExecutionFailed(
+                    cause: fields.requiredEnumeration("cause", cancelExternalFailedCause),
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    namespace: fields.string("namespace"), execution: fields.requiredExecution("workflowExecution"),
+                    initiatedEventID: fields.int64("initiatedEventId")))
         case .externalWorkflowExecutionCancelRequested:
-            guard case .externalWorkflowExecutionCancelRequested(var value) = blank(type) else { break }
-            value.initiatedEventID = try fields.int64("initiatedEventId")
-            value.namespace = try fields.string("namespace")
-            value.execution = try fields.requiredExecution("workflowExecution")
-            return .externalWorkflowExecutionCancelRequested(value)
+            return try .externalWorkflowExecutionCancelRequested(
+                ExternalWorkflowExecutionCancelRequested(
+                    initiatedEventID: fields.int64("initiatedEventId"), namespace: fields.string("namespace"),
+                    execution: fields.requiredExecution("workflowExecution")))
         case .signalExternalWorkflowExecutionInitiated:
-            guard case .signalExternalWorkflowExecutionInitiated(var value) = blank(type) else { break }
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            value.namespace = try fields.string("namespace")
-            value.execution = try fields.requiredExecution("workflowExecution")
-            value.signalName = try fields.string("signalName")
-            value.input = try fields.payloads("input")
-            value.childWorkflowOnly = try fields.bool("childWorkflowOnly")
-            value.header = try fields.payloadMap("header")
-            return .signalExternalWorkflowExecutionInitiated(value)
+            return try .signalExternalWorkflowExecutionInitiated(
+                SignalExternalWorkflowExecutionInitiated(
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    namespace: fields.string("namespace"), execution: fields.requiredExecution("workflowExecution"),
+                    signalName: fields.string("signalName"), input: fields.payloads("input"),
+                    childWorkflowOnly: fields.bool("childWorkflowOnly"), header: fields.payloadMap("header")))
         case .signalExternalWorkflowExecutionFailed:
-            guard case .signalExternalWorkflowExecutionFailed(var value) = blank(type) else { break }
-            value.cause = try fields.requiredEnumeration("cause", signalExternalFailedCause)
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            value.namespace = try fields.string("namespace")
-            value.execution = try fields.requiredExecution("workflowExecution")
-            value.initiatedEventID = try fields.int64("initiatedEventId")
-            return .signalExternalWorkflowExecutionFailed(value)
+            return try .signalExternalWorkflowExecutionFailed(
+                SignalExternalWorkflowExecutionFailed(
+                    cause: fields.requiredEnumeration("cause", signalExternalFailedCause),
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    namespace: fields.string("namespace"), execution: fields.requiredExecution("workflowExecution"),
+                    initiatedEventID: fields.int64("initiatedEventId")))
         case .externalWorkflowExecutionSignaled:
-            guard case .externalWorkflowExecutionSignaled(var value) = blank(type) else { break }
-            value.initiatedEventID = try fields.int64("initiatedEventId")
-            value.namespace = try fields.string("namespace")
-            value.execution = try fields.requiredExecution("workflowExecution")
-            return .externalWorkflowExecutionSignaled(value)
+            return try .externalWorkflowExecutionSignaled(
+                ExternalWorkflowExecutionSignaled(
+                    initiatedEventID: fields.int64("initiatedEventId"), namespace: fields.string("namespace"),
+                    execution: fields.requiredExecution("workflowExecution")))
         case .upsertWorkflowSearchAttributes:
-            guard case .upsertWorkflowSearchAttributes(var value) = blank(type) else { break }
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            value.searchAttributes = try fields.searchAttributes("searchAttributes")
-            return .upsertWorkflowSearchAttributes(value)
+            return try .upsertWorkflowSearchAttributes(
+                UpsertWorkflowSearchAttributes(
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    searchAttributes: fields.searchAttributes("searchAttributes")))
         case .workflowPropertiesModified:
-            guard case .workflowPropertiesModified(var value) = blank(type) else { break }
-            value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-            value.upsertedMemo = try fields.payloadMap("upsertedMemo")
-            return .workflowPropertiesModified(value)
+            return try .workflowPropertiesModified(
+                WorkflowPropertiesModified(
+                    workflowTaskCompletedEventID: fields.int64("workflowTaskCompletedEventId"),
+                    upsertedMemo: fields.payloadMap("upsertedMemo")))
         case .workflowExecutionUpdateAccepted:
-            guard case .workflowExecutionUpdateAccepted(var value) = blank(type) else { break }
-            value.protocolInstanceID = try fields.string("protocolInstanceId")
-            value.acceptedRequestMessageID = try fields.string("acceptedRequestMessageId")
-            value.acceptedRequestSequencingEventID = try fields.int64("acceptedRequestSequencingEventId")
-            value.acceptedRequest = try fields.read("acceptedRequest", updateRequest) ?? blankUpdateRequest
-            return .workflowExecutionUpdateAccepted(value)
+            return try .workflowExecutionUpdateAccepted(
+                WorkflowExecutionUpdateAccepted(
+                    protocolInstanceID: fields.string("protocolInstanceId"),
+                    acceptedRequestMessageID: fields.string("acceptedRequestMessageId"),
+                    acceptedRequestSequencingEventID: fields.int64("acceptedRequestSequencingEventId"),
+                    acceptedRequest: fields.read("acceptedRequest", updateRequest)
+                        ?? UpdateRequest(updateID: "", name: "")))
         case .workflowExecutionUpdateCompleted:
-            guard case .workflowExecutionUpdateCompleted(var value) = blank(type) else { break }
             let meta = try fields.message("meta")
-            value.updateID = try meta?.string("updateId") ?? ""
-            value.identity = try meta?.string("identity") ?? ""
-            value.acceptedEventID = try fields.int64("acceptedEventId")
+            let updateID = try meta?.string("updateId") ?? ""
+            let identity = try meta?.string("identity") ?? ""
+            let acceptedEventID = try fields.int64("acceptedEventId")
             guard let outcome = try fields.read("outcome", updateOutcome) else {
                 throw HistoryJSONError(.missingField, expected: "an outcome", found: "nothing")
             }
-            value.outcome = outcome
-            return .workflowExecutionUpdateCompleted(value)
+            return .workflowExecutionUpdateCompleted(
+                WorkflowExecutionUpdateCompleted(
+                    updateID: updateID, identity: identity, acceptedEventID: acceptedEventID, outcome: outcome))
         }
-        preconditionFailure("the blank attributes of \(type) are of another type")
     }
 
-    private static func decode(_ value: inout WorkflowExecutionStarted, _ fields: Fields) throws(HistoryJSONError) {
-        value.workflowType = try fields.typeName("workflowType")
+    /// Reads the attributes of a `WorkflowExecutionStarted` event.
+    private static func workflowExecutionStarted(
+        _ fields: Fields
+    ) throws(HistoryJSONError) -> WorkflowExecutionStarted {
+        let workflowType = try fields.typeName("workflowType")
         // Temporal spreads the parent over three members; the execution says whether there is one.
+        var parent: ParentExecutionInfo?
         if let execution = try fields.execution("parentWorkflowExecution") {
-            var parent = blankParent
-            parent.namespace = try fields.string("parentWorkflowNamespace")
-            parent.execution = execution
-            parent.initiatedEventID = try fields.int64("parentInitiatedEventId")
-            value.parent = parent
-        } else {
-            value.parent = nil
+            parent = try ParentExecutionInfo(
+                namespace: fields.string("parentWorkflowNamespace"), execution: execution,
+                initiatedEventID: fields.int64("parentInitiatedEventId"))
         }
-        value.taskQueue = try fields.taskQueue("taskQueue")
-        value.input = try fields.payloads("input")
-        value.executionTimeout = try fields.duration("workflowExecutionTimeout")
-        value.runTimeout = try fields.duration("workflowRunTimeout")
-        value.taskTimeout = try fields.duration("workflowTaskTimeout") ?? .zero
-        value.continuedFromRunID = try fields.optionalString("continuedExecutionRunId").map { RunID($0) }
-        value.initiator = try fields.enumeration("initiator", continueAsNewInitiator)
-        value.continuedFailure = try fields.failure("continuedFailure")
-        value.lastCompletionResult = try fields.payloads("lastCompletionResult")
-        value.originalRunID = RunID(try fields.string("originalExecutionRunId"))
-        value.identity = try fields.string("identity")
-        value.firstRunID = RunID(try fields.string("firstExecutionRunId"))
-        value.retryPolicy = try fields.retryPolicy("retryPolicy")
-        value.attempt = try fields.int32("attempt")
-        value.executionExpirationTime = try fields.timestamp("workflowExecutionExpirationTime")
-        value.firstWorkflowTaskBackoff = try fields.duration("firstWorkflowTaskBackoff")
-        value.memo = try fields.payloadMap("memo")
-        value.searchAttributes = try fields.searchAttributes("searchAttributes")
-        value.header = try fields.payloadMap("header")
-        value.requestID = try fields.string("requestId")
+        let taskQueue = try fields.taskQueue("taskQueue")
+        let input = try fields.payloads("input")
+        let executionTimeout = try fields.duration("workflowExecutionTimeout")
+        let runTimeout = try fields.duration("workflowRunTimeout")
+        let taskTimeout = try fields.duration("workflowTaskTimeout") ?? .zero
+        let continuedFromRunID = try fields.optionalString("continuedExecutionRunId").map { RunID($0) }
+        let initiator = try fields.enumeration("initiator", continueAsNewInitiator)
+        let continuedFailure = try fields.failure("continuedFailure")
+        let lastCompletionResult = try fields.payloads("lastCompletionResult")
+        let originalRunID = RunID(try fields.string("originalExecutionRunId"))
+        let identity = try fields.string("identity")
+        let firstRunID = RunID(try fields.string("firstExecutionRunId"))
+        let retryPolicy = try fields.retryPolicy("retryPolicy")
+        let attempt = try fields.int32("attempt")
+        let executionExpirationTime = try fields.timestamp("workflowExecutionExpirationTime")
+        let firstWorkflowTaskBackoff = try fields.duration("firstWorkflowTaskBackoff")
+        let memo = try fields.payloadMap("memo")
+        let searchAttributes = try fields.searchAttributes("searchAttributes")
+        let header = try fields.payloadMap("header")
+        let requestID = try fields.string("requestId")
+        return WorkflowExecutionStarted(
+            workflowType: workflowType, taskQueue: taskQueue, input: input, executionTimeout: executionTimeout,
+            runTimeout: runTimeout, taskTimeout: taskTimeout, parent: parent, continuedFromRunID: continuedFromRunID,
+            initiator: initiator, continuedFailure: continuedFailure, lastCompletionResult: lastCompletionResult,
+            originalRunID: originalRunID, firstRunID: firstRunID, identity: identity, attempt: attempt,
+            executionExpirationTime: executionExpirationTime, firstWorkflowTaskBackoff: firstWorkflowTaskBackoff,
+            retryPolicy: retryPolicy, memo: memo, searchAttributes: searchAttributes, header: header,
+            requestID: requestID)
     }
 
-    private static func decode(
-        _ value: inout WorkflowExecutionContinuedAsNew, _ fields: Fields
-    ) throws(HistoryJSONError) {
-        value.newExecutionRunID = RunID(try fields.string("newExecutionRunId"))
-        value.workflowType = try fields.typeName("workflowType")
-        value.taskQueue = try fields.taskQueue("taskQueue")
-        value.input = try fields.payloads("input")
-        value.runTimeout = try fields.duration("workflowRunTimeout")
-        value.taskTimeout = try fields.duration("workflowTaskTimeout") ?? .zero
-        value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-        value.backoffStartInterval = try fields.duration("backoffStartInterval")
-        value.initiator = try fields.requiredEnumeration("initiator", continueAsNewInitiator)
-        value.failure = try fields.failure("failure")
-        value.lastCompletionResult = try fields.payloads("lastCompletionResult")
-        value.header = try fields.payloadMap("header")
-        value.memo = try fields.payloadMap("memo")
-        value.searchAttributes = try fields.searchAttributes("searchAttributes")
+    /// Reads the attributes of a `WorkflowExecutionContinuedAsNew` event.
+    private static func workflowExecutionContinuedAsNew(
+        _ fields: Fields
+    ) throws(HistoryJSONError) -> WorkflowExecutionContinuedAsNew {
+        let newExecutionRunID = RunID(try fields.string("newExecutionRunId"))
+        let workflowType = try fields.typeName("workflowType")
+        let taskQueue = try fields.taskQueue("taskQueue")
+        let input = try fields.payloads("input")
+        let runTimeout = try fields.duration("workflowRunTimeout")
+        let taskTimeout = try fields.duration("workflowTaskTimeout") ?? .zero
+        let workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
+        let backoffStartInterval = try fields.duration("backoffStartInterval")
+        let initiator = try fields.requiredEnumeration("initiator", continueAsNewInitiator)
+        let failure = try fields.failure("failure")
+        let lastCompletionResult = try fields.payloads("lastCompletionResult")
+        let header = try fields.payloadMap("header")
+        let memo = try fields.payloadMap("memo")
+        let searchAttributes = try fields.searchAttributes("searchAttributes")
+        return WorkflowExecutionContinuedAsNew(
+            newExecutionRunID: newExecutionRunID, workflowType: workflowType, taskQueue: taskQueue, input: input,
+            runTimeout: runTimeout, taskTimeout: taskTimeout,
+            workflowTaskCompletedEventID: workflowTaskCompletedEventID,
+            backoffStartInterval: backoffStartInterval, initiator: initiator, failure: failure,
+            lastCompletionResult: lastCompletionResult, memo: memo, searchAttributes: searchAttributes, header: header)
     }
 
-    private static func decode(_ value: inout ActivityTaskScheduled, _ fields: Fields) throws(HistoryJSONError) {
-        value.activityID = try fields.string("activityId")
-        value.activityType = try fields.typeName("activityType")
-        value.taskQueue = try fields.taskQueue("taskQueue")
-        value.header = try fields.payloadMap("header")
-        value.input = try fields.payloads("input")
-        value.scheduleToCloseTimeout = try fields.duration("scheduleToCloseTimeout")
-        value.scheduleToStartTimeout = try fields.duration("scheduleToStartTimeout")
-        value.startToCloseTimeout = try fields.duration("startToCloseTimeout")
-        value.heartbeatTimeout = try fields.duration("heartbeatTimeout")
-        value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-        value.retryPolicy = try fields.retryPolicy("retryPolicy")
-    }
-
-    private static func decode(
-        _ value: inout StartChildWorkflowExecutionInitiated, _ fields: Fields
-    ) throws(HistoryJSONError) {
-        value.namespace = try fields.string("namespace")
-        value.workflowID = WorkflowID(try fields.string("workflowId"))
-        value.workflowType = try fields.typeName("workflowType")
-        value.taskQueue = try fields.taskQueue("taskQueue")
-        value.input = try fields.payloads("input")
-        value.executionTimeout = try fields.duration("workflowExecutionTimeout")
-        value.runTimeout = try fields.duration("workflowRunTimeout")
-        value.taskTimeout = try fields.duration("workflowTaskTimeout") ?? .zero
-        // Temporal documents Terminate and AllowDuplicate as what an unspecified policy means.
-        value.parentClosePolicy = try fields.requiredEnumeration(
-            "parentClosePolicy", parentClosePolicy, default: .terminate)
-        value.workflowTaskCompletedEventID = try fields.int64("workflowTaskCompletedEventId")
-        value.workflowIDReusePolicy = try fields.requiredEnumeration(
-            "workflowIdReusePolicy", workflowIDReusePolicy, default: .allowDuplicate)
-        value.retryPolicy = try fields.retryPolicy("retryPolicy")
-        value.header = try fields.payloadMap("header")
-        value.memo = try fields.payloadMap("memo")
-        value.searchAttributes = try fields.searchAttributes("searchAttributes")
-    }
-
-    /// The members the closing events of a child workflow share.
-    private struct ChildFields {
-        var namespace: String
-        var execution: WorkflowExecution
-        var type: String
-        var initiatedEventID: Int64
-        var startedEventID: Int64
-
-        init(_ fields: Fields) throws(HistoryJSONError) {
-            namespace = try fields.string("namespace")
-            execution = try fields.requiredExecution("workflowExecution")
-            type = try fields.typeName("workflowType")
-            initiatedEventID = try fields.int64("initiatedEventId")
-            startedEventID = try fields.int64("startedEventId")
-        }
-    }
-
+    /// Reads an update `Request`: its `meta` (update id and identity) and its `input` (name, args, header).
     private static func updateRequest(_ value: Value) throws(HistoryJSONError) -> UpdateRequest {
         let fields = try Fields(value, expected: "an update Request object")
-        var request = blankUpdateRequest
         let meta = try fields.message("meta")
-        request.updateID = try meta?.string("updateId") ?? ""
-        request.identity = try meta?.string("identity") ?? ""
+        let updateID = try meta?.string("updateId") ?? ""
+        let identity = try meta?.string("identity") ?? ""
         let input = try fields.message("input")
-        request.name = try input?.string("name") ?? ""
-        request.input = try input?.payloads("args") ?? []
-        request.header = try input?.payloadMap("header") ?? [:]
-        return request
+        return try UpdateRequest(
+            updateID: updateID, name: input?.string("name") ?? "", input: input?.payloads("args") ?? [],
+            header: input?.payloadMap("header") ?? [:], identity: identity)
     }
 
     /// Reads an update `Outcome`: exactly one of `success` (payloads) and `failure`.
@@ -804,6 +747,155 @@ extension HistoryJSON {
             throw HistoryJSONError(.invalidValue, expected: "one of success and failure", found: "both")
         case (nil, nil):
             throw HistoryJSONError(.missingField, expected: "success or failure", found: "neither")
+        }
+    }
+
+    // MARK: - Defaults
+
+    /// Returns the attributes of an event of type `type` with every field at its default: numbers zero,
+    /// strings, lists and maps empty, optionals nil, task queues and executions with empty names, required
+    /// enumerations at their first case, a required failure a terminated one with no message, and an update
+    /// outcome a success with no payloads.
+    static func blank(_ type: EventType) -> EventAttributes {
+        let failure = Failure(message: "", info: .terminated)
+        let queue = TaskQueue(name: "")
+        let execution = WorkflowExecution(workflowID: "", runID: "")
+        switch type {
+        case .workflowExecutionStarted:
+            return .workflowExecutionStarted(
+                WorkflowExecutionStarted(
+                    workflowType: "", taskQueue: queue, taskTimeout: .zero, originalRunID: "", firstRunID: "",
+                    attempt: 0))
+        case .workflowExecutionCompleted:
+            return .workflowExecutionCompleted(WorkflowExecutionCompleted(workflowTaskCompletedEventID: 0))
+        case .workflowExecutionFailed:
+            return .workflowExecutionFailed(WorkflowExecutionFailed(failure: failure, workflowTaskCompletedEventID: 0))
+        case .workflowExecutionTimedOut:
+            return .workflowExecutionTimedOut(WorkflowExecutionTimedOut())
+        case .workflowExecutionCanceled:
+            return .workflowExecutionCanceled(WorkflowExecutionCanceled(workflowTaskCompletedEventID: 0))
+        case .workflowExecutionTerminated:
+            return .workflowExecutionTerminated(WorkflowExecutionTerminated())
+        case .workflowExecutionContinuedAsNew:
+            return .workflowExecutionContinuedAsNew(
+                WorkflowExecutionContinuedAsNew(
+                    newExecutionRunID: "", workflowType: "", taskQueue: queue, taskTimeout: .zero,
+                    workflowTaskCompletedEventID: 0, initiator: .workflow))
+        case .workflowTaskScheduled:
+            return .workflowTaskScheduled(
+                WorkflowTaskScheduled(taskQueue: queue, startToCloseTimeout: .zero, attempt: 0))
+        case .workflowTaskStarted:
+            return .workflowTaskStarted(WorkflowTaskStarted(scheduledEventID: 0))
+        case .workflowTaskCompleted:
+            return .workflowTaskCompleted(WorkflowTaskCompleted(scheduledEventID: 0, startedEventID: 0))
+        case .workflowTaskTimedOut:
+            return .workflowTaskTimedOut(
+                WorkflowTaskTimedOut(scheduledEventID: 0, startedEventID: 0, timeoutType: .unspecified))
+        case .workflowTaskFailed:
+            return .workflowTaskFailed(
+                WorkflowTaskFailed(scheduledEventID: 0, startedEventID: 0, cause: .unhandledCommand))
+        case .activityTaskScheduled:
+            return .activityTaskScheduled(
+                ActivityTaskScheduled(
+                    activityID: "", activityType: "", taskQueue: queue, workflowTaskCompletedEventID: 0))
+        case .activityTaskStarted:
+            return .activityTaskStarted(ActivityTaskStarted(scheduledEventID: 0, attempt: 0))
+        case .activityTaskCompleted:
+            return .activityTaskCompleted(ActivityTaskCompleted(scheduledEventID: 0, startedEventID: 0))
+        case .activityTaskFailed:
+            return .activityTaskFailed(ActivityTaskFailed(failure: failure, scheduledEventID: 0, startedEventID: 0))
+        case .activityTaskTimedOut:
+            return .activityTaskTimedOut(ActivityTaskTimedOut(failure: failure, scheduledEventID: 0, startedEventID: 0))
+        case .activityTaskCancelRequested:
+            return .activityTaskCancelRequested(
+                ActivityTaskCancelRequested(scheduledEventID: 0, workflowTaskCompletedEventID: 0))
+        case .activityTaskCanceled:
+            return .activityTaskCanceled(
+                ActivityTaskCanceled(latestCancelRequestedEventID: 0, scheduledEventID: 0, startedEventID: 0))
+        case .timerStarted:
+            return .timerStarted(TimerStarted(timerID: "", startToFireTimeout: .zero, workflowTaskCompletedEventID: 0))
+        case .timerFired:
+            return .timerFired(TimerFired(timerID: "", startedEventID: 0))
+        case .timerCanceled:
+            return .timerCanceled(TimerCanceled(timerID: "", startedEventID: 0, workflowTaskCompletedEventID: 0))
+        case .workflowExecutionCancelRequested:
+            return .workflowExecutionCancelRequested(WorkflowExecutionCancelRequested())
+        case .workflowExecutionSignaled:
+            return .workflowExecutionSignaled(WorkflowExecutionSignaled(signalName: ""))
+        case .markerRecorded:
+            return .markerRecorded(MarkerRecorded(markerName: "", workflowTaskCompletedEventID: 0))
+        case .startChildWorkflowExecutionInitiated:
+            return .startChildWorkflowExecutionInitiated(
+                StartChildWorkflowExecutionInitiated(
+                    namespace: "", workflowID: "", workflowType: "", taskQueue: queue, taskTimeout: .zero,
+                    parentClosePolicy: .terminate, workflowTaskCompletedEventID: 0,
+                    workflowIDReusePolicy: .allowDuplicate))
+        case .startChildWorkflowExecutionFailed:
+            return .startChildWorkflowExecutionFailed(
+                StartChildWorkflowExecutionFailed(
+                    namespace: "", workflowID: "", workflowType: "", cause: .workflowAlreadyExists, initiatedEventID: 0,
+                    workflowTaskCompletedEventID: 0))
+        case .childWorkflowExecutionStarted:
+            return .childWorkflowExecutionStarted(
+                ChildWorkflowExecutionStarted(
+                    namespace: "", initiatedEventID: 0, execution: execution, workflowType: ""))
+        case .childWorkflowExecutionCompleted:
+            return .childWorkflowExecutionCompleted(
+                ChildWorkflowExecutionCompleted(
+                    namespace: "", execution: execution, workflowType: "", initiatedEventID: 0, startedEventID: 0))
+        case .childWorkflowExecutionFailed:
+            return .childWorkflowExecutionFailed(
+                ChildWorkflowExecutionFailed(
+                    failure: failure, namespace: "", execution: execution, workflowType: "", initiatedEventID: 0,
+                    startedEventID: 0))
+        case .childWorkflowExecutionCanceled:
+            return .childWorkflowExecutionCanceled(
+                ChildWorkflowExecutionCanceled(
+                    namespace: "", execution: execution, workflowType: "", initiatedEventID: 0, startedEventID: 0))
+        case .childWorkflowExecutionTimedOut:
+            return .childWorkflowExecutionTimedOut(
+                ChildWorkflowExecutionTimedOut(
+                    namespace: "", execution: execution, workflowType: "", initiatedEventID: 0, startedEventID: 0))
+        case .childWorkflowExecutionTerminated:
+            return .childWorkflowExecutionTerminated(
+                ChildWorkflowExecutionTerminated(
+                    namespace: "", execution: execution, workflowType: "", initiatedEventID: 0, startedEventID: 0))
+        case .requestCancelExternalWorkflowExecutionInitiated:
+            return .requestCancelExternalWorkflowExecutionInitiated(
+                RequestCancelExternalWorkflowExecutionInitiated(
+                    workflowTaskCompletedEventID: 0, namespace: "", execution: execution))
+        case .requestCancelExternalWorkflowExecutionFailed:
+            return .requestCancelExternalWorkflowExecutionFailed(
+                RequestCancelExternalWorkflowExecutionFailed(
+                    cause: .workflowAlreadyExists, workflowTaskCompletedEventID: 0, namespace: "", execution: execution,
+                    initiatedEventID: 0))
+        case .externalWorkflowExecutionCancelRequested:
+            return .externalWorkflowExecutionCancelRequested(
+                ExternalWorkflowExecutionCancelRequested(initiatedEventID: 0, namespace: "", execution: execution))
+        case .signalExternalWorkflowExecutionInitiated:
+            return .signalExternalWorkflowExecutionInitiated(
+                SignalExternalWorkflowExecutionInitiated(
+                    workflowTaskCompletedEventID: 0, namespace: "", execution: execution, signalName: ""))
+        case .signalExternalWorkflowExecutionFailed:
+            return .signalExternalWorkflowExecutionFailed(
+                SignalExternalWorkflowExecutionFailed(
+                    cause: .workflowAlreadyExists, workflowTaskCompletedEventID: 0, namespace: "", execution: execution,
+                    initiatedEventID: 0))
+        case .externalWorkflowExecutionSignaled:
+            return .externalWorkflowExecutionSignaled(
+                ExternalWorkflowExecutionSignaled(initiatedEventID: 0, namespace: "", execution: execution))
+        case .upsertWorkflowSearchAttributes:
+            return .upsertWorkflowSearchAttributes(UpsertWorkflowSearchAttributes(workflowTaskCompletedEventID: 0))
+        case .workflowPropertiesModified:
+            return .workflowPropertiesModified(WorkflowPropertiesModified(workflowTaskCompletedEventID: 0))
+        case .workflowExecutionUpdateAccepted:
+            return .workflowExecutionUpdateAccepted(
+                WorkflowExecutionUpdateAccepted(
+                    protocolInstanceID: "", acceptedRequestMessageID: "", acceptedRequestSequencingEventID: 0,
+                    acceptedRequest: UpdateRequest(updateID: "", name: "")))
+        case .workflowExecutionUpdateCompleted:
+            return .workflowExecutionUpdateCompleted(
+                WorkflowExecutionUpdateCompleted(updateID: "", acceptedEventID: 0, outcome: .success([])))
         }
     }
 }
