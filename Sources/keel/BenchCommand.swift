@@ -6,6 +6,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure Keel's throughput and latency.",
         subcommands: [
             BenchLogCommand.self, BenchTimersCommand.self, BenchDispatchCommand.self, BenchEngineCommand.self,
+            BenchE2ECommand.self, BenchReplayCommand.self,
         ]
     )
 }

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+
+/// `keel bench e2e` and `keel bench replay`, run as the real binary with tiny sizes. They check what
+/// the commands report and that the counts add up, never how fast anything is.
+@Suite struct BenchE2ETests {
+    /// Keys of one `keel bench e2e` run (SDK or engine), each a positive number.
+    static let e2eRunPositiveKeys = [
+        "elapsed_s", "workflows_per_s", "events_per_s", "cpu_us_per_event", "result_p50_us", "result_p99_us",
+        "result_max_us",
+    ]
+
+    /// Keys that scripts read from `keel bench replay --json`, each a positive number.
+    static let replayPositiveKeys = [
+        "encoded_bytes_per_event", "record_s", "replay_elapsed_s", "replay_events_per_s", "replay_ns_per_event",
+        "replay_cpu_ns_per_event", "decode_elapsed_s", "decode_events_per_s", "decode_ns_per_event",
+        "read_elapsed_s", "read_events_per_s", "read_ns_per_event", "ratio_vs_decode", "ratio_vs_read",
+        "max_rss_mib",
+    ]
+
+    /// A fresh directory for one test, removed by the caller.
+    private func temporaryDirectory() throws -> String {
+        let directory = NSTemporaryDirectory() + "keel-bench-e2e-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// Runs `keel` with its temporary directory (`TMPDIR`) set to `directory`, so the test sees every
+    /// file the benchmark makes.
+    private func run(_ arguments: [String], temporaryDirectory directory: String) throws -> KeelBinary.Output {
+        let process = Process()
+        process.executableURL = KeelBinary.url
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["TMPDIR"] = directory + "/"
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return KeelBinary.Output(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    private func object(_ output: KeelBinary.Output) throws -> [String: Any] {
+        let parsed = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8))
+        return try #require(parsed as? [String: Any], "expected one JSON object, found: \(output.stdout)")
+    }
+
+    private func number(_ object: [String: Any], _ key: String) -> Double? {
+        (object[key] as? NSNumber)?.doubleValue
+    }
+
+    private func expectPositive(_ object: [String: Any], _ keys: [String]) {
+        for key in keys {
+            #expect(
+                number(object, key).map { $0 > 0 } == true,
+                "\(key) should be a positive number, found \(String(describing: object[key]))")
+        }
+    }
+
+    @Test func benchE2ERunsEveryWorkflowThroughTheSDKAndTheEngineWithAndWithoutACache() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try run(
+            [
+                "bench", "e2e", "--workflows", "12", "--concurrency", "4", "--activities", "2", "--compare-cache",
+                "--json",
+            ], temporaryDirectory: directory)
+        #expect(output.status == 0, "keel bench e2e failed: \(output.stderr)")
+        let object = try object(output)
+        #expect(object["workflows"] as? Int == 12)
+        #expect(object["activities_per_workflow"] as? Int == 2)
+        #expect(object["cache_size"] as? Int == 1_000)
+        #expect(object["durability"] as? String == "fsync")
+        // Each workflow of 2 activities writes 5 + 6 * 2 history events, in every run.
+        #expect(object["events_per_workflow"] as? Int == 17)
+        for prefix in ["", "engine_", "nocache_", "nocache_engine_"] {
+            #expect(object[prefix + "completed"] as? Int == 12, "\(prefix)completed")
+            #expect(object[prefix + "events"] as? Int == 12 * 17, "\(prefix)events")
+            expectPositive(object, Self.e2eRunPositiveKeys.map { prefix + $0 })
+            let p50 = number(object, prefix + "result_p50_us") ?? 0
+            let p99 = number(object, prefix + "result_p99_us") ?? 0
+            #expect(p99 >= p50, "\(prefix)result p99 \(p99) should not be below p50 \(p50)")
+        }
+        expectPositive(
+            object,
+            [
+                "ratio_vs_engine", "cpu_per_event_vs_engine", "nocache_ratio_vs_engine",
+                "nocache_cpu_per_event_vs_engine", "cache_speedup", "nocache_cpu_per_event_vs_cache", "max_rss_mib",
+            ])
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(left.isEmpty, "the benchmark should remove its data files, found \(left)")
+    }
+
+    @Test func benchE2EWithoutABaselinePrintsATableOfTheSDKRunAlone() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try run(
+            ["bench", "e2e", "--workflows", "5", "--concurrency", "2", "--activities", "0", "--baseline", "none"],
+            temporaryDirectory: directory)
+        #expect(output.status == 0, "keel bench e2e failed: \(output.stderr)")
+        #expect(
+            output.stdout.contains("keel bench e2e: 5 workflows of 0 activities (5 events each)"), "\(output.stdout)")
+        #expect(output.stdout.contains("workflows/s"), "\(output.stdout)")
+        #expect(!output.stdout.contains("engine API"), "no baseline column without a baseline: \(output.stdout)")
+        let json = try run(
+            [
+                "bench", "e2e", "--workflows", "5", "--concurrency", "2", "--activities", "0", "--baseline", "none",
+                "--json",
+            ],
+            temporaryDirectory: directory)
+        let object = try object(json)
+        #expect(object["events"] as? Int == 5 * 5)
+        #expect(object["engine_events"] == nil && object["ratio_vs_engine"] == nil && object["nocache_events"] == nil)
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(left.isEmpty, "the benchmark should remove its data files, found \(left)")
+    }
+
+    @Test func benchE2ERejectsComparingACacheOfSizeZeroWithItself() throws {
+        let output = try KeelBinary.run(["bench", "e2e", "--compare-cache", "--cache-size", "0", "--json"])
+        #expect(output.status != 0)
+        #expect(
+            output.stderr.contains("--cache-size must be above 0, found 0"), "stderr: \(output.stderr)")
+    }
+
+    @Test func benchReplayReplaysEveryRecordedEventAndDecodesAndReadsTheSameEvents() throws {
+        let output = try KeelBinary.run([
+            "bench", "replay", "--events", "200", "--histories", "2", "--repetitions", "3", "--json",
+        ])
+        #expect(output.status == 0, "keel bench replay failed: \(output.stderr)")
+        let object = try object(output)
+        // 200 events hold 32 activities of six events each, plus five: 197 events per history.
+        #expect(object["kind"] as? String == "activities")
+        #expect(object["steps"] as? Int == 32)
+        #expect(object["events_per_history"] as? Int == 197)
+        #expect(object["histories"] as? Int == 2)
+        #expect(object["repetitions"] as? Int == 3)
+        for key in ["replayed_events", "decoded_events", "read_events"] {
+            #expect(object[key] as? Int == 2 * 197 * 3, "\(key)")
+        }
+        expectPositive(object, Self.replayPositiveKeys)
+    }
+
+    @Test func benchReplayOfTimersRecordsFiveEventsPerTimer() throws {
+        let output = try KeelBinary.run([
+            "bench", "replay", "--kind", "timers", "--events", "100", "--repetitions", "2",
+        ])
+        #expect(output.status == 0, "keel bench replay failed: \(output.stderr)")
+        #expect(
+            output.stdout.contains("1 history of 100 events (19 timers in sequence)"), "stdout: \(output.stdout)")
+        #expect(output.stdout.contains("WorkflowReplayer.replay"), "stdout: \(output.stdout)")
+        let json = try KeelBinary.run([
+            "bench", "replay", "--kind", "timers", "--events", "100", "--repetitions", "2", "--json",
+        ])
+        let object = try object(json)
+        #expect(object["events_per_history"] as? Int == 100)
+        #expect(object["replayed_events"] as? Int == 200)
+        expectPositive(object, Self.replayPositiveKeys)
+    }
+
+    @Test func benchReplayRejectsAHistoryShorterThanOneStepNamingTheValueFound() throws {
+        let output = try KeelBinary.run(["bench", "replay", "--events", "5"])
+        #expect(output.status != 0)
+        #expect(output.stderr.contains("--events must be 11...51200"), "stderr: \(output.stderr)")
+        #expect(output.stderr.contains("found 5"), "stderr: \(output.stderr)")
+    }
+}
