@@ -7,7 +7,8 @@ public struct WorkerOptions: Sendable {
     /// The task queue the worker serves.
     public var taskQueue: String
     public var namespace: String
-    /// Workflow tasks processed at once.
+    /// Workflow tasks processed at once. The worker keeps this many pollers on the task queue and as
+    /// many on its sticky queue.
     public var maxConcurrentWorkflowTasks: Int
     /// Activities run at once.
     public var maxConcurrentActivities: Int
@@ -53,6 +54,9 @@ public final class Worker: Sendable {
     private let activities: [String: ActivityImplementation]
     let stickyQueue: String
     private let state = Mutex(WorkerState())
+    /// Workflow tasks run at once, shared by the normal and the sticky queue's pollers: a poller takes
+    /// a slot once it has a task, so polls on one queue never hold back tasks on the other.
+    private let workflowSlots: AsyncSlots
 
     struct WorkerState {
         var isShutdown = false
@@ -82,6 +86,7 @@ public final class Worker: Sendable {
         }
         self.activities = implementations
         self.stickyQueue = "\(options.taskQueue)/sticky/\(UUID().uuidString.prefix(8))"
+        self.workflowSlots = AsyncSlots(options.maxConcurrentWorkflowTasks)
     }
 
     /// Polls and runs tasks until `shutdown()` is called or the engine closes.
@@ -108,7 +113,7 @@ public final class Worker: Sendable {
         await withTaskGroup(of: Void.self) { group in
             let workflowQueues = workflows.isEmpty ? [] : [options.taskQueue, stickyQueue]
             for queue in workflowQueues {
-                for _ in 0..<(queue == stickyQueue ? 1 : options.maxConcurrentWorkflowTasks) {
+                for _ in 0..<options.maxConcurrentWorkflowTasks {
                     group.addTask { await self.pollWorkflowTasks(queue) }
                 }
             }
@@ -145,14 +150,14 @@ public final class Worker: Sendable {
         var result: [(queue: String, activities: Bool, count: Int)] = []
         if !workflows.isEmpty {
             result.append((options.taskQueue, false, options.maxConcurrentWorkflowTasks))
-            result.append((stickyQueue, false, 1))
+            result.append((stickyQueue, false, options.maxConcurrentWorkflowTasks))
         }
         if !activities.isEmpty { result.append((options.taskQueue, true, options.maxConcurrentActivities)) }
         return result
     }
 
     private var expectedPollers: Int {
-        (workflows.isEmpty ? 0 : options.maxConcurrentWorkflowTasks + 1)
+        (workflows.isEmpty ? 0 : 2 * options.maxConcurrentWorkflowTasks)
             + (activities.isEmpty ? 0 : options.maxConcurrentActivities)
     }
 
@@ -183,7 +188,9 @@ public final class Worker: Sendable {
             }
             endPoll(gotTask: task != nil)
             guard let task else { continue }
+            await workflowSlots.acquire()
             await handle(task)
+            workflowSlots.release()
             endTask()
         }
     }
@@ -404,5 +411,41 @@ public final class Worker: Sendable {
                 attempt += 1
             }
         }
+    }
+}
+
+/// A counting semaphore for tasks: `acquire` waits (in FIFO order) while every slot is taken.
+final class AsyncSlots: Sendable {
+    private struct State {
+        var free: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state: Mutex<State>
+
+    init(_ count: Int) { state = Mutex(State(free: count)) }
+
+    func acquire() async {
+        await withCheckedContinuation { continuation in
+            let granted = state.withLock { state -> Bool in
+                if state.free > 0 {
+                    state.free -= 1
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.free += 1
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
     }
 }

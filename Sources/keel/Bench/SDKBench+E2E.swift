@@ -182,7 +182,7 @@ extension SDKBench {
     /// Runs the same workflows at the engine's worker API, as the baseline: the same clients start
     /// each workflow with `Engine.startWorkflow` and wait with `Engine.awaitClose`, and Swift tasks
     /// poll and answer tasks the way the SDK's workers do (per worker: `workflowTaskPollers` on the
-    /// normal queue and one on its sticky queue, `activityPollers` for activities, the same poll
+    /// normal queue and as many on its sticky queue, `activityPollers` for activities, the same poll
     /// timeout and sticky attributes), issuing the commands the workflow code would issue with the
     /// same payloads, but without running any workflow code: the next command follows from the last
     /// activity scheduled in the task's events.
@@ -208,7 +208,9 @@ extension SDKBench {
                             taskQueue: "\(taskQueue)/sticky/\(worker)", scheduleToStartTimeout: .seconds(5))
                         : nil
                     var queues = Array(repeating: taskQueue, count: options.workflowTaskPollers)
-                    if let sticky { queues.append(sticky.taskQueue) }
+                    if let sticky {
+                        queues += Array(repeating: sticky.taskQueue, count: options.workflowTaskPollers)
+                    }
                     for queue in queues {
                         group.addTask {
                             try await pollWorkflowTasks(engine, queue: queue, sticky: sticky, identity: identity, plan)
