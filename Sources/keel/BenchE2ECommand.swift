@@ -244,7 +244,7 @@ struct BenchE2EReport {
                 + "\(command.concurrency) at once, \(command.partitions) partitions, \(command.durability.rawValue)")
         lines.append(
             "  \(command.workers) worker" + (command.workers == 1 ? "" : "s") + ", each polling with "
-                + "\(command.maxConcurrentWorkflowTasks) workflow-task pollers (+ 1 on its sticky queue) and "
+                + "\(command.maxConcurrentWorkflowTasks) workflow-task pollers (as many on its sticky queue) and "
                 + "\(command.maxConcurrentActivities) activity pollers")
         for pair in pairs {
             lines.append("")
