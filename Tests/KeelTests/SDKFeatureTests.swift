@@ -128,4 +128,24 @@ struct SDKFeatureTests {
         #expect(error?.cause?.message == "test")
         try await env.shutdown()
     }
+
+    @Test func theCacheHoldsAtMostItsSizeAndDroppedRunsGoOnByReplay() async throws {
+        let env = try TestEnvironment.start()
+        let worker = env.addWorker(
+            taskQueue: "q", workflows: [ConditionWorkflow.self],
+            options: WorkerOptions(taskQueue: "q", cacheSize: 4, logSink: { _ in }))
+        var handles: [WorkflowHandle<ConditionWorkflow>] = []
+        for index in 0..<10 {
+            handles.append(
+                try await env.client.startWorkflow(
+                    ConditionWorkflow.self, input: 86_400,
+                    options: WorkflowOptions(id: WorkflowID("c\(index)"), taskQueue: "q")))
+        }
+        try await waitUntil("every run waits") { try handles.allSatisfy { try $0.hasEvent(.timerStarted) } }
+        #expect(worker.cachedRuns <= 4)
+        for handle in handles { try await handle.signal(ConditionWorkflow.ready) }
+        for handle in handles { #expect(try await handle.result() == "ready") }
+        #expect(worker.cachedRuns <= 4)
+        try await env.shutdown()
+    }
 }
