@@ -99,7 +99,7 @@ final class WorkflowInstance: @unchecked Sendable {
         var result: [Command] = []
         for (index, event) in list.enumerated() {
             do throws(NondeterminismError) {
-                try apply(event, at: index, in: list)
+                try apply(event)
             } catch {
                 return .failed(.nonDeterministicError, nondeterminismFailure(error))
             }
@@ -214,7 +214,7 @@ final class WorkflowInstance: @unchecked Sendable {
 
     // MARK: - Applying events
 
-    private func apply(_ event: HistoryEvent, at index: Int, in list: [HistoryEvent]) throws(NondeterminismError) {
+    private func apply(_ event: HistoryEvent) throws(NondeterminismError) {
         if let key = MatchKey(event: event) {
             try match(event, key: key)
             return
@@ -651,13 +651,7 @@ final class WorkflowInstance: @unchecked Sendable {
 
     func startTimer(_ duration: Duration) async throws {
         if Task.isCancelled { throw CancellationError() }
-        let timerID = String(nextSequence("timer"))
-        let operation = TimerOperation()
-        timers[timerID] = operation
-        let entry = issue(.startTimer(timerID: timerID, startToFireTimeout: duration), key: .timer(timerID)) { _ in
-            operation.isStarted = true
-        }
-        operation.entry = entry
+        let (timerID, operation) = addTimer(duration)
         try await withTaskCancellationHandler {
             try await suspend(on: operation)
         } onCancel: {
@@ -667,14 +661,20 @@ final class WorkflowInstance: @unchecked Sendable {
 
     /// Starts a timer that calls `fired` instead of resuming a task; returns its id.
     func startCallbackTimer(_ duration: Duration, fired: @escaping () -> Void) -> String {
+        let (timerID, operation) = addTimer(duration)
+        operation.callback = fired
+        return timerID
+    }
+
+    /// Issues a `StartTimer` command under the run's next timer id and tracks its operation.
+    private func addTimer(_ duration: Duration) -> (String, TimerOperation) {
         let timerID = String(nextSequence("timer"))
         let operation = TimerOperation()
-        operation.callback = fired
         timers[timerID] = operation
         operation.entry = issue(.startTimer(timerID: timerID, startToFireTimeout: duration), key: .timer(timerID)) {
             _ in operation.isStarted = true
         }
-        return timerID
+        return (timerID, operation)
     }
 
     func cancelTimer(_ timerID: String) {
