@@ -36,6 +36,14 @@ public struct DataConverter: Sendable {
     static let binaryEncoding: [UInt8] = Array("binary/plain".utf8)
     static let nullEncoding: [UInt8] = Array("binary/null".utf8)
 
+    /// One encoder for every payload: its options never change after this, and building an encoder
+    /// per payload cost a fifth of the time of encoding a small value.
+    static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
     /// Returns the payload of one value.
     public func encodeOne<Value: Encodable>(_ value: Value) throws -> Payload {
         let payload: Payload
@@ -44,10 +52,9 @@ public struct DataConverter: Sendable {
         } else if value is Nothing {
             payload = Payload(metadata: ["encoding": DataConverter.nullEncoding], data: [])
         } else {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             payload = Payload(
-                metadata: ["encoding": DataConverter.jsonEncoding], data: Array(try encoder.encode(value)))
+                metadata: ["encoding": DataConverter.jsonEncoding],
+                data: Array(try DataConverter.jsonEncoder.encode(value)))
         }
         return try codec?.encode([payload]).first ?? payload
     }

@@ -51,6 +51,7 @@ public final class Engine: Sendable {
         try engine.recover()
         // Deadlines that passed while the engine was closed fire at once.
         for partition in core.partitions { partition.fireDue() }
+        core.checkpoints.opened()
         if startTimerThread ?? !(clock is ManualClock) {
             let driver = TimerDriver(core: core)
             core.timerDriver = driver
@@ -62,10 +63,23 @@ public final class Engine: Sendable {
     /// The log the engine writes to.
     public var store: LogStore { core.store }
 
-    /// Waits for the engine's own work in flight (timers fired, messages between runs), then stops
+    /// Waits for the engine's own work in flight (timers fired, messages between runs), writes a
+    /// checkpoint when `checkpointOnClose` is set and anything changed since the last one, then stops
     /// the timer thread, wakes waiting pollers and closes the data file.
+    ///
+    /// - Throws: `.storage` when the checkpoint or closing the data file failed.
     public func close() async throws(EngineError) {
         await core.inflight.wait()
+        // A failed checkpoint still lets the file close; the next open folds what follows the last one.
+        var checkpointFailure: EngineError?
+        if core.options.checkpointOnClose, core.failure == nil, core.checkpoints.hasNewRecords {
+            do {
+                _ = try await core.checkpoint()
+            } catch {
+                checkpointFailure = error
+            }
+            await core.inflight.wait()
+        }
         core.timerDriver?.stop()
         core.matching.close()
         core.closeWaiters.shut()
@@ -74,6 +88,7 @@ public final class Engine: Sendable {
         } catch {
             throw EngineError(.storage, "closing the data file failed", storageCause: error)
         }
+        if let checkpointFailure { throw checkpointFailure }
     }
 
     /// Returns once the engine's own work in flight is durable: timers that fired, child workflow

@@ -20,6 +20,7 @@ final class EngineCore: @unchecked Sendable {
     let updateWaiters = UpdateWaiters()
     let closeWaiters = CloseWaiters()
     let queries = QueryRouter()
+    let checkpoints: Checkpointer
     var partitions: [Partition] = []
     var timerDriver: TimerDriver?
     private let failureLock = Lock()
@@ -31,6 +32,8 @@ final class EngineCore: @unchecked Sendable {
         self.options = options
         self.matching = Matching(pollersPerQueueMax: options.limits.pollersPerQueueMax)
         self.runIDs = RunIDGenerator(seed: runIDSeed)
+        self.checkpoints = Checkpointer(
+            bytesInterval: options.checkpointIntervalBytes, recordsInterval: options.checkpointIntervalRecords)
     }
 
     /// The error that stopped the engine, if the log failed.
@@ -49,12 +52,17 @@ final class EngineCore: @unchecked Sendable {
 
     /// The partition that owns `workflowID` (FNV-1a of its UTF-8 bytes, so it never changes).
     func partition(for workflowID: WorkflowID) -> Partition {
+        partitions[Self.partitionIndex(of: workflowID, count: partitions.count)]
+    }
+
+    /// The index of the partition that owns `workflowID` among `count` partitions.
+    static func partitionIndex(of workflowID: WorkflowID, count: Int) -> Int {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in workflowID.rawValue.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x100_0000_01b3
         }
-        return partitions[Int(hash % UInt64(partitions.count))]
+        return Int(hash % UInt64(count))
     }
 
     /// Runs `body` on the partition of `workflowID` without waiting (a message between runs).
@@ -90,12 +98,13 @@ final class EngineCore: @unchecked Sendable {
         return chunks
     }
 
-    /// Marks a removed run's history stream dead so compaction reclaims it.
-    func retire(_ stream: StreamKey) {
+    /// Marks streams dead (a removed run's history, a superseded checkpoint) so compaction reclaims
+    /// them; `done` runs once they are marked.
+    func retire(_ streams: [StreamKey], done: @escaping @Sendable () -> Void = {}) {
         inflight.begin()
         let inflight = self.inflight
         Task.detached {
-            try? await self.store.markDead([stream])
+            if (try? await self.store.markDead(streams)) != nil { done() }
             inflight.end()
         }
     }

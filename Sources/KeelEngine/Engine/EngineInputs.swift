@@ -18,6 +18,7 @@ public enum EngineInputs {
     ///   not parse, the payload does not decode, or the record is on a stream that does not hold its kind.
     public static func describeRecord(stream: [UInt8], payload: [UInt8]) throws(EngineError) -> String {
         let streamKey = StreamKey(stream)
+        if let description = try describeCheckpointRecord(stream: streamKey, payload: payload) { return description }
         let run: RunKey?
         if streamKey == EngineRecord.namespaceStream {
             run = nil
@@ -70,7 +71,36 @@ public enum EngineInputs {
                 + (attributes.isEmpty ? "" : " (\(attributes.joined(separator: ", ")))")
         case .signalRequest(let requestID):
             return "signal request id \(quoted(requestID))"
+        case .checkpointPart:
+            return "checkpoint part (\(bytes) bytes)"
+        case .checkpointIndex:
+            return "checkpoint index (\(bytes) bytes)"
         }
+    }
+
+    /// Describes a record on a checkpoint stream (FORMAT.md section 16.5); nil for other streams.
+    static func describeCheckpointRecord(stream: StreamKey, payload: [UInt8]) throws(EngineError) -> String? {
+        if stream == EngineCheckpoint.indexStream {
+            let index = try CheckpointIndex.decode(payload)
+            let runs = index.parts.reduce(UInt64(0)) { $0 + $1.runCount }
+            let bytes = index.parts.reduce(UInt64(0)) { $0 + $1.snapshotBytes }
+            return
+                "checkpoint index: checkpoint \(index.sequence), \(index.parts.count) partitions, \(runs) runs, \(bytes) snapshot bytes"
+        }
+        guard let checkpointID = EngineCheckpoint.checkpointID(ofPart: stream) else { return nil }
+        guard payload.count >= 10, payload[0] == EngineRecordKind.checkpointPart.rawValue else {
+            throw EngineError(
+                .corruptData, "expected a checkpoint part record (kind 6) on a checkpoint part stream, found another")
+        }
+        let partition = Int(stream.bytes[9]) | Int(stream.bytes[10]) << 8
+        var chunk: UInt32 = 0
+        var count: UInt32 = 0
+        for index in 0..<4 {
+            chunk |= UInt32(payload[2 + index]) << (8 * UInt32(index))
+            count |= UInt32(payload[6 + index]) << (8 * UInt32(index))
+        }
+        return
+            "checkpoint part: checkpoint id \(String(checkpointID, radix: 16)), partition \(partition), chunk \(chunk + 1) of \(count) (\(payload.count - 10) bytes)"
     }
 
     static func describe(_ key: RunKey) -> String {

@@ -50,6 +50,13 @@ public struct EngineOptions: Sendable {
     public var defaultWorkflowTaskTimeout: Duration = .seconds(10)
     /// The data file's options. Stream keys hold a namespace and a workflow id, so the key limit is raised.
     public var log: LogOptions
+    /// Log bytes the partitions append between automatic checkpoints (0: no checkpoint by size). A
+    /// checkpoint bounds reopen time: the next open folds only what follows it (docs/engine.md).
+    public var checkpointIntervalBytes = 64 << 20
+    /// Records the partitions append between automatic checkpoints (0: no checkpoint by count).
+    public var checkpointIntervalRecords = 1_000_000
+    /// Whether a clean `close()` writes a checkpoint when anything was written since the last one.
+    public var checkpointOnClose = true
 
     public init() {
         var log = LogOptions()

@@ -13,6 +13,10 @@ enum EngineRecordKind: UInt8 {
     case namespace = 4
     /// The request id of a signal the run received, so a repeated signal is still dropped after a restart.
     case signalRequest = 5
+    /// A chunk of a partition's snapshot, on a checkpoint part stream (FORMAT.md section 16.5).
+    case checkpointPart = 6
+    /// The record that completes a checkpoint, on the checkpoint index stream.
+    case checkpointIndex = 7
 }
 
 /// The retry state of an activity between attempts, as stored in an activity-attempt record.
@@ -86,6 +90,9 @@ enum EngineRecord {
     case activityAttempt(ActivityAttemptRecord)
     case namespace(NamespaceSettings)
     case signalRequest(String)
+    /// A checkpoint record (read by recovery through its own streams, never folded).
+    case checkpointPart
+    case checkpointIndex
 
     /// Encodes a signal request id record: kind 5, version 1, then the id's UTF-8 bytes.
     static func encodeSignalRequest(_ requestID: String) -> [UInt8] {
@@ -129,8 +136,18 @@ enum EngineRecord {
                 throw EngineError(.corruptData, "signal request record: expected a UTF-8 request id")
             }
             return .signalRequest(id)
+        case .checkpointPart:
+            guard payload.count >= 10, payload[1] == EngineCheckpoint.version else {
+                throw EngineError(
+                    .corruptData,
+                    "checkpoint part record: expected version 1 and a 10-byte header, found \(payload.count) bytes")
+            }
+            return .checkpointPart
+        case .checkpointIndex:
+            _ = try CheckpointIndex.decode(payload)
+            return .checkpointIndex
         case nil:
-            throw EngineError(.corruptData, "expected an engine record kind of 1 to 5, found \(first)")
+            throw EngineError(.corruptData, "expected an engine record kind of 1 to 7, found \(first)")
         }
     }
 }

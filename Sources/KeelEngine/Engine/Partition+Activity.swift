@@ -235,10 +235,11 @@ extension Partition {
             next.startedTime = nil
             next.lastFailure = failure
             next.retryTime = batch.now + delay
-            run.activities[activity.scheduledEventID] = next
             let record = ActivityAttemptRecord(
                 scheduledEventID: activity.scheduledEventID, attempt: next.attempt, retryTime: batch.now + delay,
                 lastFailure: failure, heartbeatDetails: next.heartbeatDetails)
+            next.lastAttempt = record
+            run.activities[activity.scheduledEventID] = next
             batch.records.append(LogRecord(stream: run.stream, payload: record.encode()))
             schedule(
                 Deadline(

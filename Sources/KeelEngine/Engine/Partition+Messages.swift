@@ -190,7 +190,6 @@ extension Partition {
         let attributes = child.attributes
         switch result {
         case .success(let started):
-            run.children[initiatedEventID]?.runID = started.runID
             emit(
                 .childWorkflowExecutionStarted(
                     ChildWorkflowExecutionStarted(
@@ -198,6 +197,8 @@ extension Partition {
                         execution: WorkflowExecution(workflowID: attributes.workflowID, runID: started.runID),
                         workflowType: attributes.workflowType)),
                 to: run, in: batch)
+            // Set after `emit`, which keeps the child as the history has it while the event is buffered.
+            run.children[initiatedEventID]?.runID = started.runID
         case .failure(let error):
             let cause: ExternalFailureCause =
                 error.code == .workflowAlreadyStarted ? .workflowAlreadyExists : .namespaceNotFound
@@ -224,13 +225,13 @@ extension Partition {
         else { return }
         if state.runID == nil {
             // The close overtook the start's notice: record the start first.
-            run.children[parent.initiatedEventID]?.runID = child.runID
             emit(
                 .childWorkflowExecutionStarted(
                     ChildWorkflowExecutionStarted(
                         namespace: namespace, initiatedEventID: parent.initiatedEventID, execution: child,
                         workflowType: workflowType)),
                 to: run, in: batch)
+            run.children[parent.initiatedEventID]?.runID = child.runID
         }
         let started = run.children[parent.initiatedEventID]?.startedEventID ?? 0
         let initiated = parent.initiatedEventID

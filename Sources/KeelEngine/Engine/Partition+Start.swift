@@ -107,6 +107,8 @@ extension Partition {
 
     /// Makes a run known to the partition's maps.
     func register(_ run: RunState) {
+        registrations += 1
+        run.registration = registrations
         runs[run.key] = run
         current[WorkflowKey(namespace: run.key.namespace, workflowID: run.key.execution.workflowID)] = run
         if !run.started.requestID.isEmpty {
@@ -292,9 +294,10 @@ extension Partition {
         let core = self.core
         let key = run.key
         let stream = run.stream
-        batch.after {
+        retiring.insert(stream)
+        batch.after { [self] in
             core.visibility.remove(namespace: key.namespace, runID: key.execution.runID)
-            core.retire(stream)
+            core.retire([stream]) { _ = self.lock.withLock { self.retiring.remove(stream) } }
         }
     }
 }

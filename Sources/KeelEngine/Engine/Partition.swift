@@ -40,6 +40,11 @@ final class Partition: @unchecked Sendable {
     /// Retention deadlines of closed runs, apart from the deadlines of open runs' work, so a test
     /// clock that skips to the next piece of work never skips to the end of a retention period.
     var retentionDeadlines: DeadlineQueue
+    /// How many runs the partition registered; the next run's `registration`.
+    var registrations: UInt64 = 0
+    /// History streams of removed runs not yet marked dead in the log. A checkpoint keeps them, so
+    /// that a restart marks them dead again when the first try was lost.
+    var retiring: Set<StreamKey> = []
 
     init(index: Int, core: EngineCore) {
         self.index = index
@@ -113,6 +118,10 @@ final class Partition: @unchecked Sendable {
         }
         let core = self.core
         let chunks = core.commitChunks(batch.records)
+        let bytes = batch.records.reduce(0) { $0 + $1.payload.count + $1.stream.bytes.count }
+        if core.checkpoints.noteAppended(records: batch.records.count, bytes: bytes) {
+            core.startAutomaticCheckpoint()
+        }
         let remaining = Countdown(chunks.count)
         for chunk in chunks {
             core.store.append(chunk) { result in
@@ -157,6 +166,7 @@ final class Partition: @unchecked Sendable {
     /// durable at once as a buffered-event record (FORMAT.md Part II).
     func emit(_ attributes: EventAttributes, to run: RunState, in batch: Batch) {
         if run.workflowTask?.isStarted == true {
+            run.holdBack(before: attributes)
             run.buffered.append((batch.now, attributes))
             let payload = EngineRecord.encodeBuffered(attributes, time: batch.now)
             run.bufferedBytes += payload.count
@@ -172,6 +182,7 @@ final class Partition: @unchecked Sendable {
         let buffered = run.buffered
         run.buffered.removeAll()
         run.bufferedBytes = 0
+        run.heldBack = nil
         var activities: [Int64: Int64] = [:]
         var children: [Int64: Int64] = [:]
         /// Sets `started` from `ids[value[key]]` when the started event was buffered too.

@@ -80,6 +80,9 @@ struct ActivityState {
     var lastFailure: Failure?
     /// When a retry waits for its backoff, the time it is dispatched.
     var retryTime: Timestamp?
+    /// The last activity-attempt record written for this activity: what a restart knows of its retries
+    /// (the fields above also hold what the running attempt did in memory).
+    var lastAttempt: ActivityAttemptRecord?
 
     var isStarted: Bool { startedTime != nil }
 }
@@ -90,6 +93,14 @@ struct ChildState {
     var attributes: StartChildWorkflowExecutionInitiated
     var runID: RunID?
     var startedEventID: Int64 = 0
+}
+
+/// The state a run's live write path let go of ahead of its buffered events (`RunState.holdBack`).
+struct HeldBack {
+    var timers: [String: (startedEventID: Int64, fireTime: Timestamp)] = [:]
+    var activities: [Int64: ActivityState] = [:]
+    var children: [Int64: ChildState] = [:]
+    var cancelRequested: Bool?
 }
 
 /// An update the engine admitted for a run, accepted or not.
@@ -147,6 +158,11 @@ final class RunState {
     var newExecutionRunID: RunID?
     /// Time of the first workflow task when the start was delayed or backed off.
     var firstTaskTime: Timestamp?
+    /// The order in which the partition learned of the run (its start's order in the log); a checkpoint
+    /// lists runs in this order so that reopening registers them as a full scan would.
+    var registration: UInt64 = 0
+    /// What the live state let go of ahead of events still buffered (nil when nothing is buffered).
+    var heldBack: HeldBack?
 
     init(key: RunKey, started: WorkflowExecutionStarted, startTime: Timestamp) {
         self.key = key
@@ -301,6 +317,47 @@ final class RunState {
         }
     }
 
+    /// Remembers, before an event is buffered, the part of the state that the live write path changes
+    /// at once but the history changes only when the buffered event is written: a fired timer, an
+    /// activity or child whose closing event waits, a cancellation request. A checkpoint writes the
+    /// state as the history has it, which is what a restart rebuilds.
+    func holdBack(before attributes: EventAttributes) {
+        var held = heldBack ?? HeldBack()
+        func child(_ initiatedEventID: Int64) {
+            if held.children[initiatedEventID] == nil, let child = children[initiatedEventID] {
+                held.children[initiatedEventID] = child
+            }
+        }
+        func activity(_ scheduledEventID: Int64) {
+            if held.activities[scheduledEventID] == nil, let activity = activities[scheduledEventID] {
+                held.activities[scheduledEventID] = activity
+            }
+        }
+        switch attributes {
+        case .timerFired(let fired):
+            if held.timers[fired.timerID] == nil, let timer = timers[fired.timerID] {
+                held.timers[fired.timerID] = timer
+            }
+        case .activityTaskStarted(let event): activity(event.scheduledEventID)
+        case .activityTaskCompleted(let event): activity(event.scheduledEventID)
+        case .activityTaskFailed(let event): activity(event.scheduledEventID)
+        case .activityTaskTimedOut(let event): activity(event.scheduledEventID)
+        case .activityTaskCanceled(let event): activity(event.scheduledEventID)
+        case .childWorkflowExecutionStarted(let event): child(event.initiatedEventID)
+        case .startChildWorkflowExecutionFailed(let event): child(event.initiatedEventID)
+        case .childWorkflowExecutionCompleted(let event): child(event.initiatedEventID)
+        case .childWorkflowExecutionFailed(let event): child(event.initiatedEventID)
+        case .childWorkflowExecutionCanceled(let event): child(event.initiatedEventID)
+        case .childWorkflowExecutionTimedOut(let event): child(event.initiatedEventID)
+        case .childWorkflowExecutionTerminated(let event): child(event.initiatedEventID)
+        case .workflowExecutionCancelRequested:
+            if held.cancelRequested == nil { held.cancelRequested = cancelRequested }
+        default:
+            break
+        }
+        heldBack = held
+    }
+
     private func closeActivity(_ scheduledEventID: Int64) {
         if let activity = activities.removeValue(forKey: scheduledEventID) {
             activityIDs[activity.attributes.activityID] = nil
@@ -322,6 +379,8 @@ final class RunState {
         workflowTask = nil
         stickyQueue = nil
         buffered.removeAll()
+        bufferedBytes = 0
+        heldBack = nil
         activities.removeAll()
         activityIDs.removeAll()
         timers.removeAll()

@@ -24,6 +24,9 @@ final class SimulationHost {
         options.log.segmentBytes = 1 << 20
         // Closed runs stay readable for the whole simulation.
         options.defaultNamespaceRetention = .seconds(365 * 86_400)
+        // Automatic checkpoints every few dozen records for two seeds in three, so that reopens and
+        // crashes also start from a checkpoint (a clean close writes one in any case).
+        options.checkpointIntervalRecords = [0, 40, 150][Int(seed % 3)]
         self.options = options
         engine = try EngineHarness.open(disk: disk, clock: clock, options: options, seed: Self.runIDSeed(seed, 0))
     }
