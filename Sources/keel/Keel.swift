@@ -7,6 +7,7 @@ struct Keel: AsyncParsableCommand {
         abstract: "Keel: durable execution in one binary and one data file.",
         subcommands: [
             DemoCommand.self, ExampleCommand.self, LogCommand.self, BenchCommand.self, AppendChildCommand.self,
+            TortureCommand.self,
         ]
     )
 }

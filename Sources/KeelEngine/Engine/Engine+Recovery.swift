@@ -369,10 +369,19 @@ extension Engine {
             byPartition[core.partition(for: run.key.execution.workflowID).index].append(run)
         }
         core.visibility.upsert(order.map(\.visibilityRecord))
+        // Every partition knows all its runs before any partition resumes one: resuming sends
+        // messages to other partitions (a child start whose answer was lost, a signal), and a message
+        // that reached a partition before its runs were registered would not find them; a child start
+        // would then start a second run of a child that already exists.
+        for (index, runs) in byPartition.enumerated() where !runs.isEmpty {
+            let partition = core.partitions[index]
+            partition.performDetached { _ in
+                for run in runs { partition.register(run) }
+            }
+        }
         for (index, runs) in byPartition.enumerated() where !runs.isEmpty {
             let partition = core.partitions[index]
             partition.performDetached { batch in
-                for run in runs { partition.register(run) }
                 for run in runs { partition.resume(run, in: batch) }
             }
         }
@@ -439,7 +448,10 @@ extension Partition {
                             timeoutType: .startToClose)),
                     to: run, in: batch)
                 flushBuffered(run, in: batch)
-                scheduleRetriedWorkflowTask(run, in: batch)
+                // The task was lost with the engine, not failed by its worker: it is retried at once.
+                // Waiting out a backoff here would restart the wait at every restart, and a process
+                // that restarts more often than the backoff would never run the task again.
+                scheduleWorkflowTask(run, in: batch)
             } else if task.taskQueue.kind == .sticky {
                 write(
                     .workflowTaskTimedOut(

@@ -9,6 +9,10 @@ final class WorkQueue<Element>: @unchecked Sendable {
     private var condition = pthread_cond_t()
     private var items: [Element] = []
     private var spare: [Element] = []
+    private var isClosed = false
+
+    /// What `push` did with an item.
+    enum PushResult { case added, full, closed }
 
     init() {
         pthread_mutex_init(&mutex, nil)
@@ -24,14 +28,27 @@ final class WorkQueue<Element>: @unchecked Sendable {
         pthread_mutex_destroy(&mutex)
     }
 
-    /// Adds `item` unless the queue already holds `limit` items; returns whether it was added.
-    func push(_ item: Element, limit: Int) -> Bool {
+    /// Adds `item` unless the queue is closed or already holds `limit` items.
+    @discardableResult
+    func push(_ item: Element, limit: Int) -> PushResult {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
-        guard items.count < limit else { return false }
+        if isClosed { return .closed }
+        guard items.count < limit else { return .full }
         items.append(item)
         if items.count == 1 { pthread_cond_signal(&condition) }
-        return true
+        return .added
+    }
+
+    /// Closes the queue and returns what it held: later pushes are refused with `.closed`, so no
+    /// item can arrive after the consumer's last take and wait forever.
+    func close() -> [Element] {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        isClosed = true
+        let remaining = items
+        items.removeAll()
+        return remaining
     }
 
     /// Waits until there is at least one item (or `timeoutNanoseconds` passes), then takes them all.

@@ -25,7 +25,7 @@ extension LogStore {
     /// Returns false once the store is closed.
     private func handle(_ jobs: [Job], appends: inout [Commit]) -> Bool {
         var appendBytes = 0
-        for job in jobs {
+        for (index, job) in jobs.enumerated() {
             switch job {
             case .append(let commit):
                 appends.append(commit)
@@ -47,7 +47,8 @@ extension LogStore {
                 appendBytes = 0
             }
             if case .close(let completion) = job {
-                finishClose(completion)
+                // Jobs queued behind the close in this batch fail like those still in the queue.
+                finishClose(completion, behind: jobs[(index + 1)...])
                 return false
             }
             perform(job)
@@ -64,7 +65,9 @@ extension LogStore {
         return true
     }
 
-    private func finishClose(_ completion: @escaping @Sendable (Result<Void, LogError>) -> Void) {
+    private func finishClose(
+        _ completion: @escaping @Sendable (Result<Void, LogError>) -> Void, behind: ArraySlice<Job>
+    ) {
         var result: Result<Void, LogError> = .success(())
         if currentFailure() == nil {
             // A clean close ends with a checkpoint: the next open then has nothing to write again.
@@ -80,7 +83,7 @@ extension LogStore {
             shared.isClosed = true
             shared.sealed.removeAll()
         }
-        for job in queue.takeAll(timeoutNanoseconds: 0) { job.fail(LogError(.closed, "the log store is closed")) }
+        for job in behind + queue.close() { job.fail(LogError(.closed, "the log store is closed")) }
         file.close()
         // After every acknowledgement queued before it; then the notifier stops.
         notify(.closed(result, completion))

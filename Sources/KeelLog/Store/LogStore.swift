@@ -45,7 +45,7 @@ public final class LogStore: @unchecked Sendable {
         // Dropped without `close()`: stop the threads. Writes are not synced here; in relaxed
         // durability the last interval may be lost, as after a crash. The file (and its lock) is
         // released with the store.
-        _ = queue.push(.wake, limit: .max)
+        queue.push(.wake, limit: .max)
         _ = notifications.push(.stop, limit: .max)
     }
 
@@ -169,8 +169,14 @@ public final class LogStore: @unchecked Sendable {
             job.fail(LogError(.closed, "the log store is closed"))
             return
         }
-        if !queue.push(job, limit: options.pendingCommitsMax) {
+        switch queue.push(job, limit: options.pendingCommitsMax) {
+        case .added:
+            break
+        case .full:
             job.fail(.limit("more than \(options.pendingCommitsMax) commits are waiting for the writer"))
+        case .closed:
+            // The writer closed the store between the check above and the push.
+            job.fail(LogError(.closed, "the log store is closed"))
         }
     }
 
