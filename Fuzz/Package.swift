@@ -12,6 +12,19 @@ import PackageDescription
 let fuzzTargets = ["FuzzBlock", "FuzzSuperblock", "FuzzIndex", "FuzzRecovery"]
 // Targets over KeelEngine's decoders, parsers and worker API; each is self-contained.
 let engineFuzzTargets = ["FuzzEvents", "FuzzVisibilityQuery", "FuzzEngineInputs", "FuzzCommands"]
+// Targets over the SDK (the `Keel` product): history replay through workflow code and the JSON history import.
+//
+// `Keel` depends on the macro target `KeelMacros`, an executable built for the host on swift-syntax and run by
+// the compiler while it compiles `Keel`. SwiftPM's native build system passes `-Xswiftc` flags to host builds
+// too (it has no host-only flag for macros yet; `-Xbuild-tools-swiftc` reaches only manifests and plugins), so
+// swift-syntax and the macro are built with `-sanitize=fuzzer,address -parse-as-library` like everything
+// else. That works: the macro's `@main` stays the entry point (SwiftPM aliases `main` to it, as for the targets
+// below, so libFuzzer's `main` is never linked and `LLVMFuzzerTestOneInput` is never needed), and the address
+// sanitizer only makes the plugin slower. The cost is build time: a clean build compiles an instrumented
+// swift-syntax in release mode, several minutes on two cores (docs/fuzzing.md has the numbers). Building the
+// macro without the flags would need a second scratch path and a prebuilt plugin path, for no gain in what
+// is fuzzed: no fuzz target uses the macros.
+let sdkFuzzTargets = ["FuzzReplay", "FuzzHistoryJSON"]
 
 // SwiftPM names a path dependency after its directory, which differs between checkouts.
 let rootIdentity = URL(fileURLWithPath: #filePath)
@@ -20,7 +33,7 @@ let rootIdentity = URL(fileURLWithPath: #filePath)
 let package = Package(
     name: "KeelFuzz",
     platforms: [.macOS(.v15)],
-    products: (fuzzTargets + engineFuzzTargets).map { .executable(name: $0, targets: [$0]) } + [
+    products: (fuzzTargets + engineFuzzTargets + sdkFuzzTargets).map { .executable(name: $0, targets: [$0]) } + [
         .executable(name: "FuzzSeeds", targets: ["FuzzSeeds"])
     ],
     dependencies: [
@@ -33,6 +46,15 @@ let package = Package(
             .executableTarget(
                 name: name,
                 dependencies: ["CLibFuzzer", .product(name: "KeelEngine", package: rootIdentity)]
+            )
+        }
+        + sdkFuzzTargets.map { name in
+            .executableTarget(
+                name: name,
+                dependencies: [
+                    "CLibFuzzer", .product(name: "Keel", package: rootIdentity),
+                    .product(name: "KeelEngine", package: rootIdentity),
+                ]
             )
         } + [
             .target(name: "CLibFuzzer"),

@@ -3,7 +3,8 @@
 #
 #   bash Fuzz/run.sh replay [TARGET...]          replay Corpus/<Target> and FailCases/<Target>; non-zero on any crash
 #   bash Fuzz/run.sh fuzz [SECONDS] [TARGET...]  fuzz each target for SECONDS (default 30); crashes go to FailCases/<Target>
-#   bash Fuzz/run.sh seeds                       regenerate Corpus/ with the FuzzSeeds generator
+#   bash Fuzz/run.sh ci [SECONDS]                CI: build every target and fuzz each for SECONDS (default 15); non-zero on any crash
+#   bash Fuzz/run.sh seeds                       regenerate Corpus/ (FuzzSeeds, and FuzzReplay --write-seeds)
 #   bash Fuzz/run.sh expand INPUT OUTPUT         write the data file a FuzzRecovery input stands for
 #   bash Fuzz/run.sh build [TARGET...]           only build
 #
@@ -17,7 +18,7 @@ set -euo pipefail
 export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 
 fuzz_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-all_targets=(FuzzBlock FuzzSuperblock FuzzIndex FuzzRecovery FuzzEvents FuzzVisibilityQuery FuzzEngineInputs FuzzCommands)
+all_targets=(FuzzBlock FuzzSuperblock FuzzIndex FuzzRecovery FuzzEvents FuzzVisibilityQuery FuzzEngineInputs FuzzCommands FuzzReplay FuzzHistoryJSON)
 configuration="${FUZZ_CONFIGURATION:-release}"
 build_path="$fuzz_dir/.build/fuzz"
 seeds_build_path="$fuzz_dir/.build/seeds"
@@ -35,11 +36,13 @@ max_len() {
         FuzzVisibilityQuery) echo 1024 ;;
         FuzzEngineInputs) echo 16384 ;;
         FuzzCommands) echo 4096 ;;
+        FuzzReplay) echo 8192 ;;
+        FuzzHistoryJSON) echo 16384 ;;
     esac
 }
 
 usage() {
-    sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -157,9 +160,13 @@ fuzz() {
         if [[ "${FUZZ_KEEP_GOING:-0}" == 1 ]]; then
             mode=(-fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
         fi
+        local dictionary=()
+        if [[ -f "$fuzz_dir/Dictionaries/$target.dict" ]]; then
+            dictionary=(-dict="$fuzz_dir/Dictionaries/$target.dict")
+        fi
         # New inputs go to the scratch corpus (the first directory); the committed corpus is only read.
         "$(binary "$target")" -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=25 \
-            -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$artifacts/" "${mode[@]}" \
+            -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$artifacts/" "${mode[@]}" "${dictionary[@]}" \
             "$scratch" "$fuzz_dir/Corpus/$target" >"$log" 2>&1 || status=$?
         local runs rate added
         runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
@@ -217,9 +224,29 @@ case "$command" in
         build_targets "${targets[@]}"
         fuzz "$seconds" "${targets[@]}"
         ;;
+    ci)
+        # A bounded run of every target for CI, after `replay` (which it repeats only in building): the
+        # same builds, so only the fuzzing adds time. A crash fails the run and leaves its input in
+        # FailCases/<Target>/, named in the output, to be fixed and committed as a regression input.
+        seconds=15
+        if [[ $# -gt 0 ]]; then
+            [[ $# -eq 1 && "$1" =~ ^[0-9]+$ ]] || usage
+            seconds="$1"
+        fi
+        start=$SECONDS
+        build_targets "${all_targets[@]}"
+        status=0
+        fuzz "$seconds" "${all_targets[@]}" || status=$?
+        echo "ci: fuzzed ${#all_targets[@]} targets for $seconds s each in $((SECONDS - start)) s, build included"
+        exit "$status"
+        ;;
     seeds)
         build_seeds
         "$seeds_build_path/release/FuzzSeeds" "$fuzz_dir/Corpus"
+        # The SDK targets' seeds are real histories recorded by the replay target's own workflows, so the
+        # fuzz binary writes them (with the fuzzer's flags, like every build of it).
+        build_targets FuzzReplay
+        "$(binary FuzzReplay)" --write-seeds "$fuzz_dir/Corpus"
         ;;
     expand)
         [[ $# -eq 2 ]] || usage

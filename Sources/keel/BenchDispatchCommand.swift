@@ -59,6 +59,14 @@ struct BenchDispatchCommand: ParsableCommand {
     }
 
     func run() throws {
+        let report = try measure()
+        print(json ? report.json.text : report.table)
+    }
+
+    /// Runs every phase and returns the results; progress goes to standard error.
+    ///
+    /// - Throws: `BenchError` when a run takes fewer tasks than were offered.
+    func measure() throws -> BenchDispatchReport {
         let bar = BenchBar(command: "dispatch", isQuiet: false)
         let options = self.options
         // Backlog runs first: a hand-off run through matching leaves one sleeping timeout task per
@@ -82,8 +90,7 @@ struct BenchDispatchCommand: ParsableCommand {
                 results[DispatchKey(subject: subject, mode: mode)] = result
             }
         }
-        let report = BenchDispatchReport(command: self, results: results, maxResidentBytes: Self.maxResidentBytes())
-        print(json ? report.json.text : report.table)
+        return BenchDispatchReport(command: self, results: results, maxResidentBytes: Self.maxResidentBytes())
     }
 
     /// The process's peak resident memory, from `getrusage` (kilobytes on Linux).

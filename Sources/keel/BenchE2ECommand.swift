@@ -19,6 +19,13 @@ struct BenchE2ECommand: ParsableCommand {
             cpu_per_event_vs_engine compares CPU time per event. --compare-cache repeats both with \
             --cache-size 0, where every workflow task replays the run's whole history (and the baseline asks \
             for no sticky queue).
+
+            For comparisons with other engines: --timers adds 1-second timers after the activities, \
+            --activity-ms makes each activity wait, --warmup runs workflows before the timing starts, and \
+            --result-lines prints one `RESULT {...}` JSON line per figure instead of the table. \
+            --crash-after N starts every workflow first and kills the process (SIGKILL) after N results, \
+            leaving the data file at --data-path; --recover then opens that file and times the restart \
+            until every workflow is done.
             """
     )
 
@@ -41,6 +48,8 @@ struct BenchE2ECommand: ParsableCommand {
     static let workersMax = 64
     static let pollersMax = 1_000
     static let cacheSizeMax = 1_000_000
+    static let timersMax = 100
+    static let activityMillisecondsMax = 60_000
     /// Most history events in one run (the engine keeps every run's state in memory).
     static let eventsMax = 20_000_000
 
@@ -60,6 +69,20 @@ struct BenchE2ECommand: ParsableCommand {
     @Option(help: "When a commit is acknowledged.") var durability = DurabilityChoice.fsync
     @Option(help: "The baseline to run before the SDK.") var baseline = BaselineChoice.engine
     @Flag(help: "Print one JSON object instead of a table.") var json = false
+    @Option(
+        help: "Timers of 1 second each workflow waits for in sequence, after its activities (needs --baseline none).")
+    var timers = 0
+    @Option(help: "Milliseconds each activity waits before it returns (needs --baseline none).")
+    var activityMs = 0
+    @Option(help: "Workflows run one at a time before the timing starts, not counted.") var warmup = 0
+    @Flag(help: "Print one `RESULT {...}` JSON line per figure instead of a table (for comparison scripts).")
+    var resultLines = false
+    @Option(help: "The `case` of the RESULT lines (default: named after the options).") var resultCase: String?
+    @Option(help: "The data file to use and keep, instead of one in a temporary directory.") var dataPath: String?
+    @Option(help: "Start every workflow first, then kill the process (SIGKILL) after this many results.")
+    var crashAfter: Int?
+    @Flag(help: "Finish the workflows a --crash-after run left in --data-path and time the restart.")
+    var recover = false
 
     func validate() throws {
         func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
@@ -88,7 +111,40 @@ struct BenchE2ECommand: ParsableCommand {
             !compareCache || cacheSize > 0,
             "--compare-cache compares --cache-size with 0, so --cache-size must be above 0, found \(cacheSize)")
         try check((1...256).contains(partitions), "--partitions must be 1...256, found \(partitions)")
-        let events = workflows * SDKBench.Steps(activities: activities, timers: 0).eventsPerWorkflow
+        try check((0...Self.timersMax).contains(timers), "--timers must be 0...\(Self.timersMax), found \(timers)")
+        try check(
+            (0...Self.activityMillisecondsMax).contains(activityMs),
+            "--activity-ms must be 0...\(Self.activityMillisecondsMax), found \(activityMs)")
+        try check(
+            (0...Self.workflowsMax).contains(warmup), "--warmup must be 0...\(Self.workflowsMax), found \(warmup)")
+        // The engine baseline answers activity tasks at once and issues no timers.
+        try check(
+            baseline == .none || (timers == 0 && activityMs == 0),
+            "--timers and --activity-ms need --baseline none, found --baseline \(baseline.rawValue)")
+        try check(!(json && resultLines), "--json and --result-lines print different things; pick one")
+        try check(!(crashAfter != nil && recover), "--crash-after and --recover are two separate runs; pick one")
+        if let crashAfter {
+            try check(
+                (1..<workflows).contains(crashAfter),
+                "--crash-after must be 1...\(workflows - 1) (below --workflows), found \(crashAfter)")
+        }
+        if crashAfter != nil || recover {
+            let name = recover ? "--recover" : "--crash-after"
+            try check(dataPath != nil, "\(name) needs --data-path, found none")
+            try check(baseline == .none, "\(name) needs --baseline none, found --baseline \(baseline.rawValue)")
+            try check(!compareCache, "\(name) runs one cache size; --compare-cache is not allowed")
+            try check(warmup == 0, "\(name) runs no warm-up, found --warmup \(warmup)")
+        }
+        if let dataPath {
+            try check(!compareCache, "--data-path holds one run; --compare-cache is not allowed")
+            let exists = FileManager.default.fileExists(atPath: dataPath)
+            try check(
+                exists == recover,
+                recover
+                    ? "--recover needs the data file a --crash-after run left, found no file at \(dataPath)"
+                    : "--data-path must name a file that does not exist yet, found one at \(dataPath)")
+        }
+        let events = workflows * SDKBench.Steps(activities: activities, timers: timers).eventsPerWorkflow
         try check(
             events <= Self.eventsMax,
             "\(BenchFormat.grouped(workflows)) workflows of \(activities) activities write "
@@ -97,14 +153,52 @@ struct BenchE2ECommand: ParsableCommand {
 
     /// The options of one pair of runs with `cacheSize`.
     func options(cacheSize: Int) -> SDKBench.E2EOptions {
-        SDKBench.E2EOptions(
+        var options = SDKBench.E2EOptions(
             workflows: workflows, concurrency: concurrency, activities: activities, workers: workers,
             workflowTaskPollers: maxConcurrentWorkflowTasks, activityPollers: maxConcurrentActivities,
             cacheSize: cacheSize,
             engine: SDKBench.engineOptions(partitions: partitions, isDurable: durability == .fsync))
+        options.timers = timers
+        options.activityDelay = .milliseconds(activityMs)
+        options.warmupWorkflows = warmup
+        if let crashAfter {
+            options.crash = .kill(afterWorkflows: crashAfter)
+        } else if recover {
+            options.crash = .recover
+        }
+        return options
+    }
+
+    /// The `case` of the RESULT lines: given, or named after the shape, the concurrency and the durability.
+    var resultCaseName: String {
+        if let resultCase { return resultCase }
+        var name = "keel-sdk/"
+        if recover || crashAfter != nil {
+            name += "recovery/c=\(concurrency)"
+        } else {
+            name += concurrency == 1 ? "seq" : "concurrent/c=\(concurrency)"
+        }
+        name += "/activities=\(activities)"
+        if timers > 0 { name += "/timers=\(timers)" }
+        if activityMs > 0 { name += "/activity-ms=\(activityMs)" }
+        if durability == .relaxed { name += "/relaxed" }
+        return name
     }
 
     func run() throws {
+        let report = try measure()
+        if resultLines {
+            print(report.resultLines.joined(separator: "\n"))
+        } else {
+            print(json ? report.json.text : report.table)
+        }
+    }
+
+    /// Runs the SDK and its baseline and returns the results; progress goes to standard error.
+    ///
+    /// - Throws: `BenchError` when a run falls short, or the engine's and the SDK's errors.
+    func measure() throws -> BenchE2EReport {
+        let commandStart = ContinuousClock.now
         let bar = BenchBar(command: "e2e", isQuiet: false)
         let directory = NSTemporaryDirectory() + "keel-bench-e2e-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -145,7 +239,7 @@ struct BenchE2ECommand: ParsableCommand {
             bar.phase(
                 "SDK: \(BenchFormat.grouped(workflows)) workflows of \(activities) activities, \(concurrency) at once, "
                     + "cache size \(BenchFormat.grouped(size))")
-            let path = directory + "/sdk-\(size).keel"
+            let path = dataPath ?? directory + "/sdk-\(size).keel"
             let sdk = try BlockingAsync.run {
                 try await SDKBench.runSDK(path: path, options: options) { done in
                     bar.update("SDK", done: done, of: total, unit: "workflows")
@@ -153,12 +247,12 @@ struct BenchE2ECommand: ParsableCommand {
             }
             bar.finishLine()
             try check(sdk, "sdk")
-            try? FileManager.default.removeItem(atPath: path)
+            if dataPath == nil { try? FileManager.default.removeItem(atPath: path) }
             pairs.append(BenchE2EReport.Pair(cacheSize: size, sdk: sdk, engine: engine))
         }
-        let report = BenchE2EReport(
-            command: self, pairs: pairs, maxResidentBytes: BenchDispatchCommand.maxResidentBytes())
-        print(json ? report.json.text : report.table)
+        return BenchE2EReport(
+            command: self, pairs: pairs, commandStart: commandStart,
+            maxResidentBytes: BenchDispatchCommand.maxResidentBytes())
     }
 }
 
@@ -174,7 +268,15 @@ struct BenchE2EReport {
     let command: BenchE2ECommand
     /// The run with `--cache-size`, then with `--compare-cache` the run with cache size 0.
     let pairs: [Pair]
+    /// When the command began: a `--recover` run's restart is timed from here.
+    let commandStart: ContinuousClock.Instant
     let maxResidentBytes: UInt64
+
+    /// With `--recover`: from the command's start to the runtime open with its workers, and to the last result.
+    var recovery: (launched: Duration, allDone: Duration)? {
+        guard command.recover, let sdk = pairs.first?.sdk else { return nil }
+        return (commandStart.duration(to: sdk.openedAt), commandStart.duration(to: sdk.finishedAt))
+    }
 
     var json: BenchJSON {
         var object = BenchJSON()
@@ -187,7 +289,16 @@ struct BenchE2EReport {
         object.set("cache_size", command.cacheSize)
         object.set("partitions", command.partitions)
         object.set("durability", command.durability.rawValue)
-        object.set("events_per_workflow", SDKBench.Steps(activities: command.activities, timers: 0).eventsPerWorkflow)
+        object.set(
+            "events_per_workflow",
+            SDKBench.Steps(activities: command.activities, timers: command.timers).eventsPerWorkflow)
+        if command.timers > 0 { object.set("timers_per_workflow", command.timers) }
+        if command.activityMs > 0 { object.set("activity_ms", command.activityMs) }
+        if command.warmup > 0 { object.set("warmup_workflows", command.warmup) }
+        if let recovery {
+            object.set("restart_to_launched_s", recovery.launched.seconds, decimals: 3)
+            object.set("restart_to_all_done_s", recovery.allDone.seconds, decimals: 3)
+        }
         for (index, pair) in pairs.enumerated() {
             // The first pair's keys have no prefix; the cache-size-0 comparison's start with "nocache_".
             let prefix = index == 0 ? "" : "nocache_"
@@ -238,9 +349,11 @@ struct BenchE2EReport {
                         index == values.count - 1 ? value : value.padding(toLength: 18, withPad: " ", startingAt: 0)
                     }.joined())
         }
+        let steps = SDKBench.Steps(activities: command.activities, timers: command.timers)
         lines.append(
             "keel bench e2e: \(BenchFormat.grouped(command.workflows)) workflows of \(command.activities) activities "
-                + "(\(SDKBench.Steps(activities: command.activities, timers: 0).eventsPerWorkflow) events each), "
+                + (command.timers > 0 ? "and \(command.timers) timers " : "")
+                + "(\(steps.eventsPerWorkflow) events each), "
                 + "\(command.concurrency) at once, \(command.partitions) partitions, \(command.durability.rawValue)")
         lines.append(
             "  \(command.workers) worker" + (command.workers == 1 ? "" : "s") + ", each polling with "
@@ -294,8 +407,71 @@ struct BenchE2EReport {
                         SDKBench.ratio(pairs[0].sdk.cpuMicrosecondsPerEvent, pairs[1].sdk.cpuMicrosecondsPerEvent))
                 ])
         }
+        if let recovery {
+            lines.append("")
+            line("restart to launched", [String(format: "%.3f s", recovery.launched.seconds)])
+            line("restart to all done", [String(format: "%.3f s", recovery.allDone.seconds)])
+        }
         lines.append("")
         line("peak memory", [BenchFormat.bytes(maxResidentBytes)])
         return lines.joined(separator: "\n")
+    }
+}
+
+extension BenchE2EReport {
+    /// One `RESULT {...}` line per figure, in the format of the peer-baseline scripts: `case`, `metric`,
+    /// `value` and `unit`, then the run's shape. The engine baseline's lines name the engine API in their case.
+    var resultLines: [String] {
+        var lines: [String] = []
+        let name = command.resultCaseName
+        func emit(_ caseName: String, _ metric: String, _ value: Double, _ unit: String, decimals: Int) {
+            var object = BenchJSON()
+            object.set("case", caseName)
+            object.set("metric", metric)
+            object.set("value", value, decimals: decimals)
+            object.set("unit", unit)
+            object.set("workflows", command.workflows)
+            object.set("concurrency", command.concurrency)
+            object.set("activities_per_workflow", command.activities)
+            object.set("timers_per_workflow", command.timers)
+            object.set("durability", command.durability.rawValue)
+            object.set("engine", "keel")
+            lines.append("RESULT " + Self.singleLine(object))
+        }
+        func emitRun(_ caseName: String, _ result: SDKBench.E2EResult) {
+            let latency = LatencySummary(nanoseconds: result.resultLatencyNanoseconds)
+            if command.timers > 0 {
+                // The peers time a timer workflow by its median wall time.
+                emit(caseName, "workflow_wall_s", latency.p50.seconds, "s", decimals: 3)
+            } else {
+                emit(caseName, "workflows_per_s", result.workflowsPerSecond, "wf/s", decimals: 1)
+                emit(
+                    caseName, "steps_per_s", result.workflowsPerSecond * Double(command.activities), "step/s",
+                    decimals: 1)
+            }
+            emit(caseName, "workflow_p50_ms", latency.p50.seconds * 1_000, "ms", decimals: 3)
+            emit(caseName, "workflow_p99_ms", latency.p99.seconds * 1_000, "ms", decimals: 3)
+            emit(caseName, "events_per_s", result.eventsPerSecond, "event/s", decimals: 0)
+            emit(caseName, "cpu_us_per_event", result.cpuMicrosecondsPerEvent, "us", decimals: 2)
+        }
+        for (index, pair) in pairs.enumerated() {
+            let suffix = index == 0 ? "" : "/nocache"
+            if let recovery {
+                emit(name, "restart_to_launched_s", recovery.launched.seconds, "s", decimals: 3)
+                emit(name, "restart_to_all_done_s", recovery.allDone.seconds, "s", decimals: 3)
+            } else {
+                emitRun(name + suffix, pair.sdk)
+            }
+            if let engine = pair.engine {
+                emitRun(name.replacingOccurrences(of: "keel-sdk/", with: "keel-engine-api/") + suffix, engine)
+            }
+        }
+        return lines
+    }
+
+    /// Returns `object` on one line: its text puts one key per line and escapes line breaks inside strings.
+    private static func singleLine(_ object: BenchJSON) -> String {
+        let inner = object.text.split(separator: "\n").dropFirst().dropLast()
+        return "{" + inner.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ") + "}"
     }
 }

@@ -128,6 +128,15 @@ struct BenchEngineCommand: ParsableCommand {
     }
 
     func run() throws {
+        let report = try measure()
+        print(json ? report.json.text : report.table)
+    }
+
+    /// Runs the engine and its baseline and returns the results; progress goes to standard error.
+    ///
+    /// - Throws: `ValidationError` for inconsistent options, `BenchError` when a run falls short, or
+    ///   the engine's and the log's errors.
+    func measure() throws -> BenchEngineReport {
         let bar = BenchBar(command: "engine", isQuiet: false)
         let options = self.options
         if let problem = options.problem { throw ValidationError(problem) }
@@ -192,10 +201,9 @@ struct BenchEngineCommand: ParsableCommand {
             }
             bar.finishLine()
         }
-        let report = BenchEngineReport(
+        return BenchEngineReport(
             command: self, engine: engine, log: log, dataFile: keep ? dataFile : nil,
             maxResidentBytes: BenchDispatchCommand.maxResidentBytes())
-        print(json ? report.json.text : report.table)
     }
 }
 

@@ -116,6 +116,14 @@ struct BenchLogCommand: ParsableCommand {
     }
 
     func run() throws {
+        let report = try measure()
+        print(json ? report.json.text : report.table)
+    }
+
+    /// Runs every phase and returns the results; progress goes to standard error.
+    ///
+    /// - Throws: `BenchError` when a phase fails, or the error of creating the temporary directory.
+    func measure() throws -> BenchLogReport {
         let progress = BenchProgress(isQuiet: false)
         let directory = "\(path)/keel-bench-\(getpid())-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
@@ -150,8 +158,7 @@ struct BenchLogCommand: ParsableCommand {
             file = try runFile(
                 commits: commits, directory: directory + "/file", timeLimit: timeLimit, progress: progress)
         }
-        let report = BenchLogReport(command: self, keel: keel, sqlite: sqlite, file: file)
-        print(json ? report.json.text : report.table)
+        return BenchLogReport(command: self, keel: keel, sqlite: sqlite, file: file)
     }
 
     /// Removes `directory` and exits when the benchmark is interrupted (SIGINT or SIGTERM), so an

@@ -57,6 +57,15 @@ struct BenchReplayCommand: ParsableCommand {
     }
 
     func run() throws {
+        let report = try measure()
+        print(json ? report.json.text : report.table)
+    }
+
+    /// Records the histories, times replay and its baselines, and returns the results; progress goes
+    /// to standard error.
+    ///
+    /// - Throws: `BenchError` or the SDK's errors when recording or replaying fails.
+    func measure() throws -> BenchReplayReport {
         let bar = BenchBar(command: "replay", isQuiet: false)
         let steps = self.steps
         let count = histories
@@ -74,10 +83,9 @@ struct BenchReplayCommand: ParsableCommand {
         let replay = try BlockingAsync.run { try await SDKBench.timeReplay(histories, repetitions: repetitions) }
         bar.phase("decoding \(BenchFormat.grouped(total)) events")
         let decode = try SDKBench.timeDecode(histories, repetitions: repetitions)
-        let report = BenchReplayReport(
+        return BenchReplayReport(
             command: self, recorded: recorded, replay: replay, decode: decode.timing, encodedBytes: decode.bytes,
             maxResidentBytes: BenchDispatchCommand.maxResidentBytes())
-        print(json ? report.json.text : report.table)
     }
 }
 

@@ -43,9 +43,16 @@ struct BenchTimersCommand: ParsableCommand {
     }
 
     func run() throws {
-        let result = try TimerBenchRun(timers: timers, horizonTicks: horizonTicks, seed: seed).run()
-        let report = BenchTimersReport(command: self, result: result)
+        let report = try measure()
         print(json ? report.json.text : report.table)
+    }
+
+    /// Runs every phase and returns the results; progress goes to standard error.
+    ///
+    /// - Throws: `BenchError` when the wheel does not hold, cancel or fire what was expected.
+    func measure() throws -> BenchTimersReport {
+        let result = try TimerBenchRun(timers: timers, horizonTicks: horizonTicks, seed: seed).run()
+        return BenchTimersReport(command: self, result: result)
     }
 }
 

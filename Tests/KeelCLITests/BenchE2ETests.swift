@@ -129,6 +129,149 @@ import Testing
             output.stderr.contains("--cache-size must be above 0, found 0"), "stderr: \(output.stderr)")
     }
 
+    /// Returns the JSON objects of the `RESULT {...}` lines in `text`.
+    private func resultLines(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").filter { $0.hasPrefix("RESULT ") }.map { line in
+            let parsed = try JSONSerialization.jsonObject(with: Data(line.dropFirst("RESULT ".count).utf8))
+            return try #require(parsed as? [String: Any], "expected a JSON object, found: \(line)")
+        }
+    }
+
+    @Test func benchE2EResultLinesReportEachFigureUnderThePeersMetricNamesForTheSDKAndTheEngine() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try run(
+            ["bench", "e2e", "--workflows", "4", "--concurrency", "1", "--activities", "3", "--result-lines"],
+            temporaryDirectory: directory)
+        #expect(output.status == 0, "keel bench e2e failed: \(output.stderr)")
+        let lines = try resultLines(output.stdout)
+        #expect(
+            output.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("RESULT ") },
+            "only RESULT lines on standard output: \(output.stdout)")
+        for caseName in ["keel-sdk/seq/activities=3", "keel-engine-api/seq/activities=3"] {
+            let metrics = Dictionary(
+                lines.filter { $0["case"] as? String == caseName }.map { ($0["metric"] as? String ?? "", $0) },
+                uniquingKeysWith: { first, _ in first })
+            #expect(
+                Set(metrics.keys)
+                    == [
+                        "workflows_per_s", "steps_per_s", "workflow_p50_ms", "workflow_p99_ms", "events_per_s",
+                        "cpu_us_per_event",
+                    ], "\(caseName): \(metrics.keys.sorted())")
+            let workflows = try #require(metrics["workflows_per_s"].flatMap { number($0, "value") })
+            let steps = try #require(metrics["steps_per_s"].flatMap { number($0, "value") })
+            #expect(workflows > 0)
+            // Three steps per workflow; both values are rounded to one decimal.
+            #expect(abs(steps - 3 * workflows) <= 0.2, "steps_per_s \(steps) should be 3 x \(workflows)")
+            #expect(metrics["workflows_per_s"]?["unit"] as? String == "wf/s")
+            #expect(metrics["workflow_p50_ms"]?["workflows"] as? Int == 4)
+        }
+        let named = try run(
+            [
+                "bench", "e2e", "--workflows", "2", "--concurrency", "2", "--activities", "1", "--baseline", "none",
+                "--result-lines", "--result-case", "mine/two",
+            ], temporaryDirectory: directory)
+        let cases = Set(try resultLines(named.stdout).compactMap { $0["case"] as? String })
+        #expect(cases == ["mine/two"], "\(named.stdout) \(named.stderr)")
+    }
+
+    @Test func benchE2EWarmupRunsWorkflowsBeforeTheTimingWithoutCountingThem() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try run(
+            [
+                "bench", "e2e", "--workflows", "3", "--concurrency", "2", "--activities", "1", "--warmup", "2",
+                "--json",
+            ], temporaryDirectory: directory)
+        #expect(output.status == 0, "keel bench e2e failed: \(output.stderr)")
+        let object = try object(output)
+        #expect(object["warmup_workflows"] as? Int == 2)
+        for prefix in ["", "engine_"] {
+            #expect(object[prefix + "completed"] as? Int == 3, "\(prefix)completed")
+            #expect(object[prefix + "events"] as? Int == 3 * 11, "\(prefix)events")
+        }
+    }
+
+    @Test func benchE2ETimersWaitOneSecondEachAfterTheActivities() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try run(
+            [
+                "bench", "e2e", "--workflows", "2", "--concurrency", "2", "--activities", "1", "--timers", "1",
+                "--baseline", "none", "--json",
+            ], temporaryDirectory: directory)
+        #expect(output.status == 0, "keel bench e2e failed: \(output.stderr)")
+        let object = try object(output)
+        // One activity (six events) and one timer (five) on top of the five every run writes.
+        #expect(object["events_per_workflow"] as? Int == 16)
+        #expect(object["timers_per_workflow"] as? Int == 1)
+        #expect(object["events"] as? Int == 2 * 16)
+        let p50 = number(object, "result_p50_us") ?? 0
+        #expect(p50 >= 1_000_000, "a workflow with a 1 s timer took \(p50) µs")
+        let lines = try run(
+            [
+                "bench", "e2e", "--workflows", "1", "--concurrency", "1", "--activities", "0", "--timers", "1",
+                "--baseline", "none", "--result-lines",
+            ], temporaryDirectory: directory)
+        let wall = try resultLines(lines.stdout).first { $0["metric"] as? String == "workflow_wall_s" }
+        #expect(wall?["case"] as? String == "keel-sdk/seq/activities=0/timers=1", "\(lines.stdout)")
+        #expect((wall.flatMap { number($0, "value") } ?? 0) >= 1.0, "\(lines.stdout)")
+    }
+
+    @Test func benchE2EActivityMillisecondsMakeEachActivityWait() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try run(
+            [
+                "bench", "e2e", "--workflows", "2", "--concurrency", "1", "--activities", "2", "--activity-ms", "20",
+                "--baseline", "none", "--json",
+            ], temporaryDirectory: directory)
+        #expect(output.status == 0, "keel bench e2e failed: \(output.stderr)")
+        let object = try object(output)
+        #expect(object["activity_ms"] as? Int == 20)
+        let p50 = number(object, "result_p50_us") ?? 0
+        #expect(p50 >= 40_000, "two activities of 20 ms took \(p50) µs in all")
+    }
+
+    @Test func benchE2ECrashAfterKillsTheProcessAndRecoverFinishesEveryWorkflowFromTheDataFile() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let dataPath = directory + "/crash.keel"
+        let shape = [
+            "bench", "e2e", "--workflows", "8", "--concurrency", "2", "--activities", "2", "--baseline", "none",
+            "--data-path", dataPath,
+        ]
+        let crashed = try run(shape + ["--crash-after", "3"], temporaryDirectory: directory)
+        #expect(crashed.status == SIGKILL, "the crash run should kill itself, found status \(crashed.status)")
+        #expect(crashed.stdout.isEmpty, "a killed run prints no report: \(crashed.stdout)")
+        #expect(FileManager.default.fileExists(atPath: dataPath), "the crash run leaves its data file")
+        let recovered = try run(shape + ["--recover", "--json"], temporaryDirectory: directory)
+        #expect(recovered.status == 0, "keel bench e2e --recover failed: \(recovered.stderr)")
+        let object = try object(recovered)
+        #expect(object["completed"] as? Int == 8)
+        // A workflow task cut off by the kill times out and runs again, adding events to its history.
+        #expect((object["events"] as? Int ?? 0) >= 8 * 17, "events: \(String(describing: object["events"]))")
+        let launched = number(object, "restart_to_launched_s") ?? -1
+        let allDone = number(object, "restart_to_all_done_s") ?? -1
+        #expect(launched > 0 && allDone >= launched, "launched \(launched) s, all done \(allDone) s")
+        let lines = try run(shape + ["--recover", "--result-lines"], temporaryDirectory: directory)
+        let metrics = Set(try resultLines(lines.stdout).compactMap { $0["metric"] as? String })
+        #expect(metrics == ["restart_to_launched_s", "restart_to_all_done_s"], "\(lines.stdout) \(lines.stderr)")
+    }
+
+    @Test(arguments: [
+        (["--timers", "1"], "--timers and --activity-ms need --baseline none, found --baseline engine"),
+        (["--json", "--result-lines"], "--json and --result-lines print different things"),
+        (["--recover", "--baseline", "none"], "--recover needs --data-path, found none"),
+        (["--crash-after", "0", "--baseline", "none"], "--crash-after must be 1...1999"),
+        (["--data-path", "/", "--baseline", "none"], "--data-path must name a file that does not exist yet"),
+    ])
+    func benchE2ERejectsOptionsThatCannotGoTogether(arguments: [String], message: String) throws {
+        let output = try KeelBinary.run(["bench", "e2e"] + arguments)
+        #expect(output.status != 0)
+        #expect(output.stderr.contains(message), "stderr: \(output.stderr)")
+    }
+
     @Test func benchReplayReplaysEveryRecordedEventAndDecodesAndReadsTheSameEvents() throws {
         let output = try KeelBinary.run([
             "bench", "replay", "--events", "200", "--histories", "2", "--repetitions", "3", "--json",

@@ -47,6 +47,23 @@ struct MatchingTests {
         #expect(matching.stats(queue).pollers == 0)
     }
 
+    @Test func shortPollExpiresOnTimeWhileALongPollWaits() async throws {
+        let matching = Matching(pollersPerQueueMax: 10)
+        let queue = self.queue
+        async let long = matching.poll(queue, timeout: .seconds(60))
+        while matching.stats(queue).pollers == 0 { await Task.yield() }
+        // The expiry thread now sleeps towards the long poll's deadline (a second at most); a waiting
+        // poll with an earlier deadline must wake it, or it would expire up to a second late.
+        let clock = ContinuousClock()
+        let began = clock.now
+        #expect(try await matching.poll(queue, timeout: .milliseconds(20)) == nil)
+        let waited = began.duration(to: clock.now)
+        #expect(waited < .milliseconds(900), "expected the short poll to expire after about 20 ms, found \(waited)")
+        #expect(matching.stats(queue).pollers == 1)
+        matching.close()
+        #expect(try await long == nil)
+    }
+
     @Test func pollerLimitIsAClearError() async throws {
         let matching = Matching(pollersPerQueueMax: 1)
         let queue = self.queue

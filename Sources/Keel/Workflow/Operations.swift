@@ -48,7 +48,9 @@ final class ActivityOperation: Waiter<[Payload]>, @unchecked Sendable {
     let cancellation: ActivityCancellationType
     var scheduledEventID: Int64?
     var isCancelRequested = false
-    var entry: CommandEntry?
+    /// The command that asked for it while that command is unsent or unmatched. Weak: the entry's
+    /// `onMatched` closure holds the operation, and a strong reference back would keep both alive.
+    weak var entry: CommandEntry?
 
     init(activityID: String, activityType: String, cancellation: ActivityCancellationType) {
         self.activityID = activityID
@@ -63,7 +65,9 @@ final class ActivityOperation: Waiter<[Payload]>, @unchecked Sendable {
 
 final class TimerOperation: Waiter<Void>, @unchecked Sendable {
     var isStarted = false
-    var entry: CommandEntry?
+    /// The command that asked for it while that command is unsent or unmatched. Weak: the entry's
+    /// `onMatched` closure holds the operation, and a strong reference back would keep both alive.
+    weak var entry: CommandEntry?
     var callback: (() -> Void)?
 
     override func resolve(_ result: Result<Void, any Error>) {
@@ -106,7 +110,9 @@ final class ChildOperation: @unchecked Sendable {
     let result = Waiter<[Payload]>()
     var initiatedEventID: Int64?
     var isCancelRequested = false
-    var entry: CommandEntry?
+    /// The command that asked for it while that command is unsent or unmatched. Weak: the entry's
+    /// `onMatched` closure holds the operation, and a strong reference back would keep both alive.
+    weak var entry: CommandEntry?
 
     init(workflowID: WorkflowID, workflowType: String) {
         self.workflowID = workflowID

@@ -148,7 +148,12 @@ final class Matching: @unchecked Sendable {
     private var expiries = TimerWheel<UInt64>(currentTick: Matching.monotonicMilliseconds())
     private var expiryCondition = pthread_cond_t()
     private var expiryMutex = pthread_mutex_t()
-    private var expiryWake = UInt64.max
+    /// The monotonic millisecond by which the expiry thread looks at the deadlines again; `.max`
+    /// while it is awake (it then sees every deadline scheduled so far before it sleeps again).
+    private var expiryPlanned = UInt64.max
+    /// Set when a deadline earlier than `expiryPlanned` was scheduled, or at close: the thread
+    /// looks again before it sleeps.
+    private var expiryRequested = false
     private var expiryThread: pthread_t?
 
     init(pollersPerQueueMax: Int) {
@@ -216,6 +221,7 @@ final class Matching: @unchecked Sendable {
         }
         let task: MatchTask? = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<MatchTask?, Never>) in
+                var deadline: UInt64 = 0
                 let ready: MatchTask?? = lock.withLock {
                     if isClosed { return .some(nil) }
                     let state = queueState(queue)
@@ -228,7 +234,7 @@ final class Matching: @unchecked Sendable {
                     state.waiting += 1
                     waiterQueues[id] = (queue, waiter)
                     let milliseconds = UInt64(max(1, min(timeout.nanoseconds / 1_000_000, 86_400_000)))
-                    let deadline = max(expiries.currentTick, Matching.monotonicMilliseconds()) + milliseconds
+                    deadline = max(expiries.currentTick, Matching.monotonicMilliseconds()) + milliseconds
                     waiter.expiry = expiries.schedule(id, at: deadline)
                     return .none
                 }
@@ -236,7 +242,7 @@ final class Matching: @unchecked Sendable {
                     continuation.resume(returning: ready)
                     return
                 }
-                wakeExpiryThread()
+                wakeExpiryThread(by: deadline)
             }
         } onCancel: {
             self.expire(id)
@@ -257,8 +263,10 @@ final class Matching: @unchecked Sendable {
         continuation?.resume(returning: nil)
     }
 
-    /// Starts the expiry thread on first use, and makes it recompute its sleep.
-    private func wakeExpiryThread() {
+    /// Starts the expiry thread on first use, and makes sure it looks at the deadlines by `deadline`.
+    /// A long poll's deadline is almost always later than the thread's planned wake, so waiting
+    /// polls rarely wake the thread: that would cost a thread switch (and a turn of the lock) per poll.
+    private func wakeExpiryThread(by deadline: UInt64) {
         pthread_mutex_lock(&expiryMutex)
         if expiryThread == nil {
             let unmanaged = Unmanaged.passRetained(self)
@@ -273,8 +281,10 @@ final class Matching: @unchecked Sendable {
             precondition(result == 0, "could not start the long-poll expiry thread (error \(result))")
             expiryThread = handle
         }
-        expiryWake = 0
-        pthread_cond_signal(&expiryCondition)
+        if deadline < expiryPlanned {
+            expiryRequested = true
+            pthread_cond_signal(&expiryCondition)
+        }
         pthread_mutex_unlock(&expiryMutex)
     }
 
@@ -291,8 +301,10 @@ final class Matching: @unchecked Sendable {
             for id in due { expire(id) }
             if closed { return }
             pthread_mutex_lock(&expiryMutex)
-            if expiryWake != 0 {
+            if !expiryRequested {
                 let wait = min(next.map { $0 > now ? $0 - now : 0 } ?? 1_000, 1_000)
+                // A poll whose deadline is before this wakes the thread; later ones wait for it.
+                expiryPlanned = now + wait
                 var deadline = timespec()
                 clock_gettime(CLOCK_MONOTONIC, &deadline)
                 let total = Int64(deadline.tv_nsec) + Int64(wait) * 1_000_000
@@ -300,7 +312,8 @@ final class Matching: @unchecked Sendable {
                 deadline.tv_nsec = Int(total % 1_000_000_000)
                 pthread_cond_timedwait(&expiryCondition, &expiryMutex, &deadline)
             }
-            expiryWake = UInt64.max
+            expiryRequested = false
+            expiryPlanned = UInt64.max
             pthread_mutex_unlock(&expiryMutex)
         }
     }
@@ -320,7 +333,7 @@ final class Matching: @unchecked Sendable {
             var all: [CheckedContinuation<MatchTask?, Never>] = []
             if expiryThread != nil {
                 pthread_mutex_lock(&expiryMutex)
-                expiryWake = 0
+                expiryRequested = true
                 pthread_cond_signal(&expiryCondition)
                 pthread_mutex_unlock(&expiryMutex)
             }

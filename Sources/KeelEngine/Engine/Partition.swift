@@ -4,8 +4,8 @@ import KeelLog
 final class Batch {
     let now: Timestamp
     var records: [LogRecord] = []
-    /// Run after the records are durable, outside the partition's lock.
-    var effects: [@Sendable () -> Void] = []
+    /// Run after the records are durable, outside the partition's lock, in order.
+    var effects: [BatchEffect] = []
     /// Runs whose visibility record changed.
     var touched: [ObjectIdentifier: RunState] = [:]
     /// An error to return to the caller after the batch is durable (e.g. a workflow task failed
@@ -16,7 +16,43 @@ final class Batch {
 
     func touch(_ run: RunState) { touched[ObjectIdentifier(run)] = run }
 
-    func after(_ effect: @escaping @Sendable () -> Void) { effects.append(effect) }
+    func after(_ effect: @escaping @Sendable () -> Void) { effects.append(.run(effect)) }
+
+    /// Offers `task` to matching once the records are durable (without a closure per task).
+    func offer(_ task: MatchTask, to queue: QueueKey) { effects.append(.offer(task, queue)) }
+}
+
+/// One thing a batch does once it is durable.
+enum BatchEffect: @unchecked Sendable {
+    /// Offers a task to matching: the common effect, kept as data so that it costs no allocation.
+    case offer(MatchTask, QueueKey)
+    /// Anything else.
+    case run(@Sendable () -> Void)
+}
+
+/// What a batch does once it is durable: its visibility updates, then its effects in order. One
+/// object per batch, shared by every commit of the batch.
+final class BatchCompletion: @unchecked Sendable {
+    private let core: EngineCore
+    private let visibility: [VisibilityRecord]
+    private let effects: [BatchEffect]
+
+    init(core: EngineCore, visibility: [VisibilityRecord], effects: [BatchEffect]) {
+        self.core = core
+        self.visibility = visibility
+        self.effects = effects
+    }
+
+    /// Runs the visibility updates and the effects (outside every partition's lock).
+    func run() {
+        if !visibility.isEmpty { core.visibility.upsert(visibility) }
+        for effect in effects {
+            switch effect {
+            case .offer(let task, let queue): core.matching.offer(task, to: queue)
+            case .run(let body): body()
+            }
+        }
+    }
 }
 
 /// One single-threaded partition of the engine: the runs whose workflow ids hash to it, their
@@ -103,24 +139,33 @@ final class Partition: @unchecked Sendable {
     private func commit(
         _ batch: Batch, completion: @escaping @Sendable (Result<Void, EngineError>) -> Void
     ) -> (() -> Void)? {
-        var effects = batch.effects
-        if !batch.touched.isEmpty {
-            let records = batch.touched.values.map(\.visibilityRecord)
-            let visibility = core.visibility
-            effects.insert({ visibility.upsert(records) }, at: 0)
-        }
-        let runEffects = effects
+        let core = self.core
+        let visibility = batch.touched.isEmpty ? [] : batch.touched.values.map(\.visibilityRecord)
+        let effects = BatchCompletion(core: core, visibility: visibility, effects: batch.effects)
         guard !batch.records.isEmpty else {
             return {
-                for effect in runEffects { effect() }
+                effects.run()
                 completion(.success(()))
             }
         }
-        let core = self.core
         let chunks = core.commitChunks(batch.records)
-        let bytes = batch.records.reduce(0) { $0 + $1.payload.count + $1.stream.bytes.count }
+        var bytes = 0
+        for record in batch.records { bytes += record.payload.count + record.stream.bytes.count }
         if core.checkpoints.noteAppended(records: batch.records.count, bytes: bytes) {
             core.startAutomaticCheckpoint()
+        }
+        if chunks.count == 1 {
+            // Almost every batch is one commit: it needs no countdown.
+            core.store.append(chunks[0]) { result in
+                switch result {
+                case .success:
+                    effects.run()
+                    completion(.success(()))
+                case .failure(let error):
+                    completion(.failure(core.fail(error)))
+                }
+            }
+            return nil
         }
         let remaining = Countdown(chunks.count)
         for chunk in chunks {
@@ -128,7 +173,7 @@ final class Partition: @unchecked Sendable {
                 switch result {
                 case .success:
                     guard remaining.finishOne() else { return }
-                    for effect in runEffects { effect() }
+                    effects.run()
                     completion(.success(()))
                 case .failure(let error):
                     let failure = core.fail(error)
@@ -258,18 +303,16 @@ final class Partition: @unchecked Sendable {
     }
 
     func offerWorkflowTask(_ run: RunState, scheduledEventID: Int64, queue: TaskQueue, in batch: Batch) {
-        let matching = core.matching
         let key = QueueKey(namespace: run.key.namespace, name: queue.name, kind: .workflow)
         let task = MatchTask.workflow(run: run.key, scheduledEventID: scheduledEventID)
-        batch.after { matching.offer(task, to: key) }
+        batch.offer(task, to: key)
     }
 
     func offerActivityTask(_ run: RunState, activity: ActivityState, in batch: Batch) {
-        let matching = core.matching
         let key = QueueKey(namespace: run.key.namespace, name: activity.attributes.taskQueue.name, kind: .activity)
         let task = MatchTask.activity(
             run: run.key, scheduledEventID: activity.scheduledEventID, attempt: activity.attempt)
-        batch.after { matching.offer(task, to: key) }
+        batch.offer(task, to: key)
     }
 
     // MARK: - Deadlines

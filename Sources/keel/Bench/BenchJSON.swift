@@ -1,7 +1,7 @@
 import Foundation
 
-/// One JSON object whose keys keep the order they were added in, printed one key per line.
-/// Scripts read the keys; people read the order.
+/// One JSON object whose keys keep the order they were added in, printed one key per line (nested
+/// objects and arrays indented). Scripts read the keys; people read the order.
 struct BenchJSON {
     /// A JSON value the benchmark reports.
     enum Value {
@@ -10,6 +10,10 @@ struct BenchJSON {
         case number(Double, decimals: Int)
         case string(String)
         case bool(Bool)
+        /// A nested object, such as one suite's report inside `keel bench`'s.
+        indirect case object(BenchJSON)
+        /// A list, such as the soak's intervals.
+        indirect case array([Value])
     }
 
     private(set) var entries: [(key: String, value: Value)] = []
@@ -26,16 +30,31 @@ struct BenchJSON {
     }
     mutating func set(_ key: String, _ value: String) { set(key, .string(value)) }
     mutating func set(_ key: String, _ value: Bool) { set(key, .bool(value)) }
+    mutating func set(_ key: String, _ value: BenchJSON) { set(key, .object(value)) }
 
-    /// The object as text.
-    var text: String {
-        var lines: [String] = []
-        for (key, value) in entries { lines.append("  \(Self.quoted(key)): \(Self.render(value))") }
-        return "{\n" + lines.joined(separator: ",\n") + "\n}"
+    /// Returns the value of `key` as a number, or nil when it is missing or not a number.
+    func number(_ key: String) -> Double? {
+        switch entries.first(where: { $0.key == key })?.value {
+        case .integer(let integer): Double(integer)
+        case .number(let number, _): number
+        default: nil
+        }
     }
 
-    private static func render(_ value: Value) -> String {
+    /// The object as text.
+    var text: String { Self.render(.object(self), indent: "") }
+
+    private static func render(_ value: Value, indent: String) -> String {
+        let inner = indent + "  "
         switch value {
+        case .object(let object):
+            guard !object.entries.isEmpty else { return "{}" }
+            let lines = object.entries.map { "\(inner)\(quoted($0.key)): \(render($0.value, indent: inner))" }
+            return "{\n" + lines.joined(separator: ",\n") + "\n\(indent)}"
+        case .array(let values):
+            guard !values.isEmpty else { return "[]" }
+            let lines = values.map { inner + render($0, indent: inner) }
+            return "[\n" + lines.joined(separator: ",\n") + "\n\(indent)]"
         case .integer(let integer): return String(integer)
         case .number(let number, let decimals):
             guard number.isFinite else { return "null" }

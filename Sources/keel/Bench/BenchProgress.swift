@@ -17,10 +17,13 @@ final class BenchProgress: Sendable {
         write("keel bench log: \(text)\n")
     }
 
-    /// Rewrites the current line with how far a phase has come.
+    /// Redraws the bar of a phase that has done `done` of `total` records.
     func update(_ label: String, done: Int, of total: Int) {
-        guard !isQuiet, isTerminal else { return }
-        write("\r  \(label): \(BenchFormat.grouped(done)) of \(BenchFormat.grouped(total)) records   ")
+        guard !isQuiet, isTerminal, total > 0 else { return }
+        let filled = min(BenchBar.width, done * BenchBar.width / total)
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: BenchBar.width - filled)
+        write(
+            "\r\u{1B}[K  \(label) [\(bar)] \(BenchFormat.grouped(done)) of \(BenchFormat.grouped(total)) records")
     }
 
     /// Ends a line of `update` output.

@@ -22,10 +22,31 @@ extension SDKBench {
         var cacheSize: Int
         /// The data file's engine options.
         var engine: EngineOptions
+        /// Timers (of `SDKBench.timerDuration` each) each workflow waits for in sequence, after its activities.
+        var timers = 0
+        /// How long each activity waits before it returns (SDK runs only; zero returns at once).
+        var activityDelay: Duration = .zero
+        /// Workflows each run completes one at a time before the timing starts; not counted.
+        var warmupWorkflows = 0
+        /// How an SDK run starts its workflows, and whether it ends the process on purpose.
+        var crash = CrashPlan.none
 
-        var steps: Steps { Steps(activities: activities, timers: 0) }
+        var steps: Steps { Steps(activities: activities, timers: timers) }
         /// Whether workers ask for their runs' next tasks on their own queues.
         var isSticky: Bool { cacheSize > 0 }
+    }
+
+    /// The crash-recovery shape of an SDK run.
+    enum CrashPlan: Sendable, Equatable {
+        /// Each client starts a workflow and waits for its result before starting the next.
+        case none
+        /// Every workflow is started first (one durable start each, as a durable queue takes them), then
+        /// the clients wait for the results; after `afterWorkflows` results the process kills itself
+        /// with `SIGKILL`, leaving the data file as a crash would.
+        case kill(afterWorkflows: Int)
+        /// The data file already holds every workflow, started by a run that was killed: the clients
+        /// only wait for the results while the workers finish what is left.
+        case recover
     }
 
     /// What one end-to-end run measured.
@@ -40,6 +61,10 @@ extension SDKBench {
         var cpuTime: Duration
         /// Per workflow, from just before its start call to its result, in nanoseconds, in no order.
         var resultLatencyNanoseconds: [UInt64]
+        /// When the runtime had opened its data file and its workers were added.
+        var openedAt: ContinuousClock.Instant
+        /// When the last result came back.
+        var finishedAt: ContinuousClock.Instant
 
         var workflowsPerSecond: Double { SDKBench.rate(workflows, elapsed) }
         var eventsPerSecond: Double { SDKBench.rate(events, elapsed) }
@@ -51,6 +76,22 @@ extension SDKBench {
         var elapsed: Duration
         var cpuTime: Duration
         var latencies: [UInt64]
+        var finishedAt: ContinuousClock.Instant
+    }
+
+    /// The benchmark's activity when each call waits `delay` before it echoes its input, standing in
+    /// for a step that does some work.
+    struct DelayedActivities: ActivityContainer {
+        var delay: Duration
+
+        var activities: [ActivityImplementation] {
+            [
+                ActivityImplementation(SDKBench.echo) { [delay] value, _ in
+                    try await Task.sleep(for: delay)
+                    return value
+                }
+            ]
+        }
     }
 
     /// Runs `options.workflows` workflows through the SDK: a `KeelRuntime` on the data file at `path`
@@ -63,31 +104,59 @@ extension SDKBench {
         path: String, options: E2EOptions, progress: @escaping @Sendable (Int) -> Void
     ) async throws -> E2EResult {
         let runtime = try KeelRuntime.open(path: path, options: options.engine)
+        let container: any ActivityContainer =
+            options.activityDelay > .zero ? DelayedActivities(delay: options.activityDelay) : Activities()
         for index in 0..<options.workers {
             let workerOptions = WorkerOptions(
                 taskQueue: taskQueue, maxConcurrentWorkflowTasks: options.workflowTaskPollers,
                 maxConcurrentActivities: options.activityPollers, cacheSize: options.cacheSize,
                 pollTimeout: pollTimeout, identity: "bench-worker-\(index)")
             runtime.addWorker(
-                taskQueue: taskQueue, workflows: [StepsWorkflow.self], activities: [Activities()],
+                taskQueue: taskQueue, workflows: [StepsWorkflow.self], activities: [container],
                 options: workerOptions)
         }
+        let openedAt = ContinuousClock.now
         let client = runtime.client
         let steps = options.steps
         let outcome: ClientsOutcome
         do {
-            outcome = try await runClients(
-                options: options, progress: progress,
-                // Closing the engine wakes every client still waiting for a result.
-                onFailure: { try? await runtime.engine.close() }
-            ) { index in
-                let handle = try await client.startWorkflow(
-                    StepsWorkflow.self, input: steps,
-                    options: WorkflowOptions(id: workflowID(index), taskQueue: taskQueue))
-                let echoed = try await handle.result()
+            @Sendable func check(_ echoed: Int, _ index: Int) throws {
                 guard echoed == steps.activities else {
                     throw BenchError(
                         "sdk", "workflow \(index) expected \(steps.activities) activities echoed, found \(echoed)")
+                }
+            }
+            @Sendable func start(_ index: Int) async throws -> WorkflowHandle<StepsWorkflow> {
+                try await client.startWorkflow(
+                    StepsWorkflow.self, input: steps,
+                    options: WorkflowOptions(id: workflowID(index), taskQueue: taskQueue))
+            }
+            switch options.crash {
+            case .none:
+                outcome = try await runClients(
+                    options: options, progress: progress,
+                    // Closing the engine wakes every client still waiting for a result.
+                    onFailure: { try? await runtime.engine.close() }
+                ) { index in
+                    try check(try await start(index).result(), index)
+                }
+            case .kill(let afterWorkflows):
+                for index in 0..<options.workflows { _ = try await start(index) }
+                let finished = Atomic<Int>(0)
+                outcome = try await runClients(
+                    options: options, progress: progress, onFailure: { try? await runtime.engine.close() }
+                ) { index in
+                    try check(try await client.handle(StepsWorkflow.self, id: workflowID(index)).result(), index)
+                    // The kill comes from inside the run, so the data file is left exactly as a crash leaves it.
+                    if finished.wrappingAdd(1, ordering: .relaxed).newValue == afterWorkflows {
+                        kill(getpid(), SIGKILL)
+                    }
+                }
+            case .recover:
+                outcome = try await runClients(
+                    options: options, progress: progress, onFailure: { try? await runtime.engine.close() }
+                ) { index in
+                    try check(try await client.handle(StepsWorkflow.self, id: workflowID(index)).result(), index)
                 }
             }
         } catch {
@@ -104,7 +173,7 @@ extension SDKBench {
         try await runtime.shutdown()
         return E2EResult(
             workflows: outcome.latencies.count, events: events, elapsed: outcome.elapsed, cpuTime: outcome.cpuTime,
-            resultLatencyNanoseconds: outcome.latencies)
+            resultLatencyNanoseconds: outcome.latencies, openedAt: openedAt, finishedAt: outcome.finishedAt)
     }
 
     /// Runs `workflow` for indices `0..<options.workflows` from `options.concurrency` Swift tasks and
@@ -116,6 +185,8 @@ extension SDKBench {
         options: E2EOptions, progress: @escaping @Sendable (Int) -> Void,
         onFailure: @escaping @Sendable () async -> Void, _ workflow: @escaping @Sendable (Int) async throws -> Void
     ) async throws -> ClientsOutcome {
+        // Warm-up workflows take indices below zero, so their ids never meet a timed workflow's.
+        for index in 0..<options.warmupWorkflows { try await workflow(-1 - index) }
         let shared = ClientsShared(workflows: options.workflows)
         let total = options.workflows
         let step = max(1, total / 100)
@@ -145,9 +216,10 @@ extension SDKBench {
                 throw error
             }
         }
-        let elapsed = start.duration(to: clock.now)
+        let finishedAt = clock.now
         return ClientsOutcome(
-            elapsed: elapsed, cpuTime: processCPUTime() - startCPU, latencies: shared.latencies.withLock { $0 })
+            elapsed: start.duration(to: finishedAt), cpuTime: processCPUTime() - startCPU,
+            latencies: shared.latencies.withLock { $0 }, finishedAt: finishedAt)
     }
 
     /// What the clients of one run share.
@@ -192,6 +264,7 @@ extension SDKBench {
         path: String, options: E2EOptions, progress: @escaping @Sendable (Int) -> Void
     ) async throws -> E2EResult {
         let engine = try Engine.open(path: path, options: options.engine)
+        let openedAt = ContinuousClock.now
         let converter = DataConverter.default
         let steps = options.steps
         let plan = EnginePlan(
@@ -270,7 +343,7 @@ extension SDKBench {
         try await engine.close()
         return E2EResult(
             workflows: outcome.latencies.count, events: events, elapsed: outcome.elapsed, cpuTime: outcome.cpuTime,
-            resultLatencyNanoseconds: outcome.latencies)
+            resultLatencyNanoseconds: outcome.latencies, openedAt: openedAt, finishedAt: outcome.finishedAt)
     }
 
     /// The payloads the baseline's pollers send: the same bytes the SDK's data converter makes.
