@@ -36,6 +36,13 @@ extension Engine {
         while true {
             if let last = try readHistory(key).last, last.eventType.isClosing { return last }
             if let failure = core.failure { throw failure }
+            // A run whose retention ended before its history was read is gone for good.
+            if partition.lock.withLock({ partition.runs[key] == nil }) {
+                throw EngineError(
+                    .notFound,
+                    "run \(execution.runID) of workflow \(execution.workflowID) closed and was removed when its namespace's retention ended, before its close could be read"
+                )
+            }
             try? await Task.sleep(for: .milliseconds(1))
         }
     }

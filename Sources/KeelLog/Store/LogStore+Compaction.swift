@@ -45,8 +45,11 @@ extension LogStore {
             }
             return .success(fresh)
         }
-        _ = try fresh.get()
-        try writeCheckpoint()
+        // No checkpoint here: the marks become durable with the next one (a new head, a compaction, a
+        // close). Writing the whole dead set and a superblock for every call made marking cost two syncs
+        // and a checkpoint that grows with the set; a mark a crash loses is made again by its owner (the
+        // engine expires runs past retention again when it opens).
+        if try fresh.get() > 0 { writer.deadSinceCheckpoint = true }
     }
 
     /// Picks runs of adjacent sealed segments to compact: each member is past the dead ratio and the

@@ -13,12 +13,41 @@ extension LogStore {
         }
     }
 
-    /// How long the writer may sleep: until the next relaxed-durability sync is due, or forever.
+    /// How long the writer may sleep: until the next relaxed-durability sync or the checkpoint that makes
+    /// pending dead marks durable is due, or forever.
     private func writerTimeout() -> UInt64? {
-        guard case .relaxed(let milliseconds) = options.durability, !writer.isSynced else { return nil }
-        let interval = UInt64(milliseconds) * 1_000_000
-        let elapsed = monotonicNanoseconds() &- writer.lastSyncNanoseconds
-        return elapsed >= interval ? 0 : interval - elapsed
+        var timeout: UInt64? = nil
+        if case .relaxed(let milliseconds) = options.durability, !writer.isSynced {
+            let interval = UInt64(milliseconds) * 1_000_000
+            let elapsed = monotonicNanoseconds() &- writer.lastSyncNanoseconds
+            timeout = elapsed >= interval ? 0 : interval - elapsed
+        }
+        if !writer.pendingMarks.isEmpty {
+            let elapsed = monotonicNanoseconds() &- writer.pendingMarksSince
+            let remaining = elapsed >= Self.markCheckpointDelay ? 0 : Self.markCheckpointDelay - elapsed
+            timeout = min(timeout ?? remaining, remaining)
+        }
+        return timeout
+    }
+
+    /// How long dead marks may wait for a checkpoint, in nanoseconds, and how many may wait at most:
+    /// marks that arrive together share one checkpoint instead of writing one each.
+    static let markCheckpointDelay: UInt64 = 50_000_000
+    static let markCheckpointBatch = 4_096
+
+    /// Answers the `markDead` callers whose marks the checkpoint just written holds.
+    func marksCheckpointed() {
+        writer.deadSinceCheckpoint = false
+        let waiting = writer.pendingMarks
+        writer.pendingMarks = []
+        for completion in waiting { completion(.success(())) }
+    }
+
+    /// Fails the `markDead` callers still waiting for a checkpoint.
+    func failPendingMarks(_ error: LogError) {
+        let waiting = writer.pendingMarks
+        writer.pendingMarks = []
+        for completion in waiting { completion(.failure(error)) }
     }
 
     /// Handles one batch of jobs: appends are grouped, anything else runs in order between groups.
@@ -62,6 +91,16 @@ extension LogStore {
         {
             do { try syncFile() } catch { enterFailure(error) }
         }
+        if !writer.pendingMarks.isEmpty,
+            writer.pendingMarks.count >= Self.markCheckpointBatch
+                || monotonicNanoseconds() &- writer.pendingMarksSince >= Self.markCheckpointDelay
+        {
+            if let failure = currentFailure() {
+                failPendingMarks(failure)
+            } else {
+                do { try writeCheckpoint() } catch { enterFailure(error) }
+            }
+        }
         return true
     }
 
@@ -71,7 +110,8 @@ extension LogStore {
         var result: Result<Void, LogError> = .success(())
         if currentFailure() == nil {
             // A clean close ends with a checkpoint: the next open then has nothing to write again.
-            let appendedSinceCheckpoint = state.withLock { $0.head.blocksEnd } > writer.checkpointEnd
+            let appendedSinceCheckpoint =
+                state.withLock { $0.head.blocksEnd } > writer.checkpointEnd || writer.deadSinceCheckpoint
             do throws(LogError) {
                 if appendedSinceCheckpoint { try writeCheckpoint() } else if !writer.isSynced { try syncFile() }
             } catch {
@@ -83,6 +123,7 @@ extension LogStore {
             shared.isClosed = true
             shared.sealed.removeAll()
         }
+        failPendingMarks(LogError(.closed, "the log store closed before the dead marks were checkpointed"))
         for job in behind + queue.close() { job.fail(LogError(.closed, "the log store is closed")) }
         file.close()
         // After every acknowledgement queued before it; then the notifier stops.
@@ -121,7 +162,13 @@ extension LogStore {
             case .close, .wake: preconditionFailure("close and wake are handled by the loop")
             case .markDead(let streams, let completion):
                 try markDeadNow(streams)
-                completion(.success(()))
+                if writer.deadSinceCheckpoint {
+                    // Answered by the next checkpoint, which many marks share.
+                    if writer.pendingMarks.isEmpty { writer.pendingMarksSince = monotonicNanoseconds() }
+                    writer.pendingMarks.append(completion)
+                } else {
+                    completion(.success(()))
+                }
             case .checkpoint(let completion):
                 try writeCheckpoint()
                 completion(.success(()))
@@ -149,13 +196,15 @@ extension LogStore {
 
     /// Puts the store into the failed state: no further writes until it is reopened and recovered.
     func enterFailure(_ error: LogError) {
-        state.withLock { shared in
+        let failure = state.withLock { shared in
             if shared.failure == nil {
                 shared.failure = LogError(
                     .failed,
                     "the store stopped writing after an error and must be reopened to recover: \(error.description)")
             }
+            return shared.failure ?? error
         }
+        failPendingMarks(failure)
     }
 
     func syncFile() throws(LogError) {
@@ -411,6 +460,7 @@ extension LogStore {
         try writeDurably(block, at: offset)
         state.withLock { $0.head.blocksEnd += UInt64(block.count) }
         writer.checkpointEnd = head.blocksEnd + UInt64(block.count)
+        marksCheckpointed()
         try publishSuperblock(
             headSlot: head.slot, headSegmentID: head.segmentID, checkpointOffset: offset,
             checkpointLSN: checkpoint.nextLSN)
@@ -512,6 +562,7 @@ extension LogStore {
                 slot: slot, segmentID: segmentID, salt: header.salt, firstLSN: nextLSN, blocksEnd: UInt64(bytes.count))
         }
         writer.checkpointEnd = UInt64(bytes.count)
+        marksCheckpointed()
         if sealedSegment == nil { retire([head.slot]) }
         if options.autoCompact, sealedSegment != nil { _ = try compactNow() }
     }

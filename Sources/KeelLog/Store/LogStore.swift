@@ -118,7 +118,9 @@ public final class LogStore: @unchecked Sendable {
     // MARK: - Maintenance
 
     /// Marks streams dead: their records are no longer returned and their space is reclaimed by
-    /// compaction. Durable when this returns. Appending to a dead stream is refused.
+    /// compaction. Durable when this returns: marks are made durable by a checkpoint, which the marks of
+    /// up to 50 ms (or 4,096 calls) share, so one call may wait that long. Appending to a dead stream is
+    /// refused.
     public func markDead(_ streams: [StreamKey]) async throws(LogError) {
         let result = await withCheckedContinuation { continuation in
             submit(.markDead(streams) { continuation.resume(returning: $0) })

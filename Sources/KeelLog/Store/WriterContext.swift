@@ -10,6 +10,11 @@ final class WriterContext: @unchecked Sendable {
     /// True when no write since the last successful sync is outstanding.
     var isSynced = true
     var lastSyncNanoseconds: UInt64 = monotonicNanoseconds()
+    /// True when streams were marked dead since the latest checkpoint, which is where marks become durable.
+    var deadSinceCheckpoint = false
+    /// `markDead` callers waiting for the checkpoint that makes their marks durable, and since when.
+    var pendingMarks: [@Sendable (Result<Void, LogError>) -> Void] = []
+    var pendingMarksSince: UInt64 = 0
     /// Slot-relative end of the head's latest checkpoint block.
     var checkpointEnd: UInt64 = 0
     var output: [UInt8] = []
