@@ -135,6 +135,39 @@ import Testing
 }
 
 @Suite struct LogLimitTests {
+    @Test func aFewLongLivedRecordsDoNotKeepTheFileGrowing() throws {
+        let directory = TemporaryDirectory()
+        var options = LogOptions()
+        options.segmentBytes = 1 << 20
+        options.compression = false
+        let store = try LogStore.open(path: directory.file(), options: options)
+        let payload = [UInt8](repeating: 7, count: 900)
+        var sizes: [UInt64] = []
+        // As the engine's namespace and checkpoint-index streams do, one stream stays live for good and
+        // gets a record now and then; everything else dies two rounds after it is written. Each
+        // compaction keeps the long-lived records in a new, almost empty segment.
+        for round in 0..<60 {
+            try store.appendBlocking([LogRecord(stream: StreamKey("forever"), payload: [UInt8(round)])])
+            for commit in 0..<22 {
+                let batch = (0..<50).map { index in
+                    LogRecord(stream: StreamKey("r\(round)-s\((commit * 50 + index) % 10)"), payload: payload)
+                }
+                try store.appendBlocking(batch)
+            }
+            if round >= 2 {
+                try store.markDeadBlocking((0..<10).map { StreamKey("r\(round - 2)-s\($0)") })
+            }
+            sizes.append(try store.file.size())
+        }
+        let maxSize = sizes.max()!
+        #expect(maxSize < 16 << 20, "file grew to \(maxSize) bytes: \(sizes)")
+        #expect(
+            sizes.suffix(20).max()! <= sizes.dropLast(20).suffix(20).max()! + UInt64(2 << 20),
+            "file keeps growing: \(sizes)")
+        #expect(try store.read(stream: StreamKey("forever")).count == 60)
+        try store.close()
+    }
+
     func open() throws -> (TemporaryDirectory, LogStore) {
         let directory = TemporaryDirectory()
         var options = LogOptions()

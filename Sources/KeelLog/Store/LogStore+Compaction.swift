@@ -52,34 +52,48 @@ extension LogStore {
         if try fresh.get() > 0 { writer.deadSinceCheckpoint = true }
     }
 
-    /// Picks runs of adjacent sealed segments to compact: each member is past the dead ratio and the
-    /// run's live bytes fit well inside one segment.
+    /// Picks runs of adjacent sealed segments to compact. A member is past the dead ratio, or sparse
+    /// (its live bytes under an eighth of a segment, as the output of an earlier compaction that kept a
+    /// few long-lived records is); the run's live bytes fit well inside one segment; and the run frees
+    /// a slot: it has two members or more, or its one member is past the dead ratio. Without sparse
+    /// members, every compaction would leave a new segment holding a few live records that no later
+    /// compaction would touch, and a steady workload would grow the file by a slot per compaction.
     func compactionRuns() -> [[SealedSegment]] {
         let (sealed, threshold) = state.withLock { ($0.sealed, options.compactionDeadRatio) }
         var runs: [[SealedSegment]] = []
         var current: [SealedSegment] = []
         var currentLive: UInt64 = 0
+        var currentHasDead = false
         let budget = segmentBytes / 10 * 6
+        let sparse = segmentBytes / 8
+        func finish() {
+            if current.count >= 2 || currentHasDead { runs.append(current) }
+            current = []
+            currentLive = 0
+            currentHasDead = false
+        }
         for segment in sealed {
             let descriptor = segment.descriptor
             let deadFraction = Double(descriptor.deadRecordCount) / Double(max(descriptor.recordCount, 1))
             let live =
                 descriptor.blocksEnd - descriptor.blocksEnd * min(descriptor.deadRecordCount, descriptor.recordCount)
                 / max(descriptor.recordCount, 1)
-            if deadFraction >= threshold, currentLive + live <= budget {
+            let isDead = deadFraction >= threshold
+            let isMember = (isDead || live <= sparse) && live <= budget
+            if isMember, currentLive + live <= budget {
                 current.append(segment)
                 currentLive += live
+                currentHasDead = currentHasDead || isDead
                 continue
             }
-            if !current.isEmpty { runs.append(current) }
-            current = []
-            currentLive = 0
-            if deadFraction >= threshold, live <= budget {
+            if !current.isEmpty { finish() }
+            if isMember {
                 current = [segment]
                 currentLive = live
+                currentHasDead = isDead
             }
         }
-        if !current.isEmpty { runs.append(current) }
+        if !current.isEmpty { finish() }
         return runs
     }
 
