@@ -35,19 +35,17 @@ struct BenchDispatchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func validate() throws {
-        func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
-            if !condition { throw ValidationError(message()) }
-        }
-        try check((1...Self.tasksMax).contains(tasks), "--tasks must be 1...\(Self.tasksMax), found \(tasks)")
-        try check((1...Self.queuesMax).contains(queues), "--queues must be 1...\(Self.queuesMax), found \(queues)")
-        try check(
+        try checkOption((1...Self.tasksMax).contains(tasks), "--tasks must be 1...\(Self.tasksMax), found \(tasks)")
+        try checkOption(
+            (1...Self.queuesMax).contains(queues), "--queues must be 1...\(Self.queuesMax), found \(queues)")
+        try checkOption(
             (queues...Self.pollersMax).contains(pollers),
             "--pollers must be \(queues)...\(Self.pollersMax) (at least one per queue), found \(pollers)")
-        try check(
+        try checkOption(
             (1...Self.producersMax).contains(producers),
             "--producers must be 1...\(Self.producersMax), found \(producers)")
-        try check((1...1_000_000).contains(burst), "--burst must be 1...1000000, found \(burst)")
-        try check(
+        try checkOption((1...1_000_000).contains(burst), "--burst must be 1...1000000, found \(burst)")
+        try checkOption(
             pollTimeout > 0 && pollTimeout <= 3_600,
             "--poll-timeout must be above 0 and at most 3600, found \(pollTimeout)")
     }

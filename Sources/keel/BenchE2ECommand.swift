@@ -29,14 +29,6 @@ struct BenchE2ECommand: ParsableCommand {
             """
     )
 
-    /// When the data file acknowledges a commit.
-    enum DurabilityChoice: String, ExpressibleByArgument, CaseIterable {
-        /// After `fdatasync`.
-        case fsync
-        /// After the write; synced every 10 ms.
-        case relaxed
-    }
-
     /// Whether the engine-level baseline runs.
     enum BaselineChoice: String, ExpressibleByArgument, CaseIterable {
         case engine, none
@@ -85,67 +77,66 @@ struct BenchE2ECommand: ParsableCommand {
     var recover = false
 
     func validate() throws {
-        func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
-            if !condition { throw ValidationError(message()) }
-        }
-        try check(
+        try checkOption(
             (1...Self.workflowsMax).contains(workflows),
             "--workflows must be 1...\(Self.workflowsMax), found \(workflows)")
-        try check(
+        try checkOption(
             (1...Self.concurrencyMax).contains(concurrency),
             "--concurrency must be 1...\(Self.concurrencyMax), found \(concurrency)")
-        try check(
+        try checkOption(
             (0...Self.activitiesMax).contains(activities),
             "--activities must be 0...\(Self.activitiesMax), found \(activities)")
-        try check((1...Self.workersMax).contains(workers), "--workers must be 1...\(Self.workersMax), found \(workers)")
-        try check(
+        try checkOption(
+            (1...Self.workersMax).contains(workers), "--workers must be 1...\(Self.workersMax), found \(workers)")
+        try checkOption(
             (1...Self.pollersMax).contains(maxConcurrentWorkflowTasks),
             "--max-concurrent-workflow-tasks must be 1...\(Self.pollersMax), found \(maxConcurrentWorkflowTasks)")
-        try check(
+        try checkOption(
             (1...Self.pollersMax).contains(maxConcurrentActivities),
             "--max-concurrent-activities must be 1...\(Self.pollersMax), found \(maxConcurrentActivities)")
-        try check(
+        try checkOption(
             (0...Self.cacheSizeMax).contains(cacheSize),
             "--cache-size must be 0...\(Self.cacheSizeMax), found \(cacheSize)")
-        try check(
+        try checkOption(
             !compareCache || cacheSize > 0,
             "--compare-cache compares --cache-size with 0, so --cache-size must be above 0, found \(cacheSize)")
-        try check((1...256).contains(partitions), "--partitions must be 1...256, found \(partitions)")
-        try check((0...Self.timersMax).contains(timers), "--timers must be 0...\(Self.timersMax), found \(timers)")
-        try check(
+        try checkOption((1...256).contains(partitions), "--partitions must be 1...256, found \(partitions)")
+        try checkOption(
+            (0...Self.timersMax).contains(timers), "--timers must be 0...\(Self.timersMax), found \(timers)")
+        try checkOption(
             (0...Self.activityMillisecondsMax).contains(activityMs),
             "--activity-ms must be 0...\(Self.activityMillisecondsMax), found \(activityMs)")
-        try check(
+        try checkOption(
             (0...Self.workflowsMax).contains(warmup), "--warmup must be 0...\(Self.workflowsMax), found \(warmup)")
         // The engine baseline answers activity tasks at once and issues no timers.
-        try check(
+        try checkOption(
             baseline == .none || (timers == 0 && activityMs == 0),
             "--timers and --activity-ms need --baseline none, found --baseline \(baseline.rawValue)")
-        try check(!(json && resultLines), "--json and --result-lines print different things; pick one")
-        try check(!(crashAfter != nil && recover), "--crash-after and --recover are two separate runs; pick one")
+        try checkOption(!(json && resultLines), "--json and --result-lines print different things; pick one")
+        try checkOption(!(crashAfter != nil && recover), "--crash-after and --recover are two separate runs; pick one")
         if let crashAfter {
-            try check(
+            try checkOption(
                 (1..<workflows).contains(crashAfter),
                 "--crash-after must be 1...\(workflows - 1) (below --workflows), found \(crashAfter)")
         }
         if crashAfter != nil || recover {
             let name = recover ? "--recover" : "--crash-after"
-            try check(dataPath != nil, "\(name) needs --data-path, found none")
-            try check(baseline == .none, "\(name) needs --baseline none, found --baseline \(baseline.rawValue)")
-            try check(!compareCache, "\(name) runs one cache size; --compare-cache is not allowed")
-            try check(warmup == 0, "\(name) runs no warm-up, found --warmup \(warmup)")
+            try checkOption(dataPath != nil, "\(name) needs --data-path, found none")
+            try checkOption(baseline == .none, "\(name) needs --baseline none, found --baseline \(baseline.rawValue)")
+            try checkOption(!compareCache, "\(name) runs one cache size; --compare-cache is not allowed")
+            try checkOption(warmup == 0, "\(name) runs no warm-up, found --warmup \(warmup)")
         }
         if let dataPath {
-            try check(!compareCache, "--data-path holds one run; --compare-cache is not allowed")
+            try checkOption(!compareCache, "--data-path holds one run; --compare-cache is not allowed")
             let exists = FileManager.default.fileExists(atPath: dataPath)
-            try check(
+            try checkOption(
                 exists == recover,
                 recover
                     ? "--recover needs the data file a --crash-after run left, found no file at \(dataPath)"
                     : "--data-path must name a file that does not exist yet, found one at \(dataPath)")
         }
         let events = workflows * SDKBench.Steps(activities: activities, timers: timers).eventsPerWorkflow
-        try check(
+        try checkOption(
             events <= Self.eventsMax,
             "\(BenchFormat.grouped(workflows)) workflows of \(activities) activities write "
                 + "\(BenchFormat.grouped(events)) events; at most \(BenchFormat.grouped(Self.eventsMax)) are allowed")

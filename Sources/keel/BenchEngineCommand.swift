@@ -22,14 +22,6 @@ struct BenchEngineCommand: ParsableCommand {
             """
     )
 
-    /// When the data file acknowledges a commit.
-    enum DurabilityChoice: String, ExpressibleByArgument, CaseIterable {
-        /// After `fdatasync`.
-        case fsync
-        /// After the write; synced every --sync-interval-ms.
-        case relaxed
-    }
-
     /// Whether the log baseline runs.
     enum BaselineChoice: String, ExpressibleByArgument, CaseIterable {
         case log, none
@@ -62,45 +54,42 @@ struct BenchEngineCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func validate() throws {
-        func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
-            if !condition { throw ValidationError(message()) }
-        }
-        try check(
+        try checkOption(
             (1...Self.workflowsMax).contains(workflows),
             "--workflows must be 1...\(Self.workflowsMax), found \(workflows)")
-        try check(
+        try checkOption(
             (1...Self.concurrencyMax).contains(concurrency),
             "--concurrency must be 1...\(Self.concurrencyMax), found \(concurrency)")
-        try check(
+        try checkOption(
             (0...Self.activitiesMax).contains(activitiesPerWorkflow),
             "--activities-per-workflow must be 0...\(Self.activitiesMax), found \(activitiesPerWorkflow)")
-        try check(
+        try checkOption(
             (0...Self.payloadBytesMax).contains(payloadBytes),
             "--payload-bytes must be 0...\(Self.payloadBytesMax), found \(payloadBytes)")
-        try check((1...256).contains(partitions), "--partitions must be 1...256, found \(partitions)")
+        try checkOption((1...256).contains(partitions), "--partitions must be 1...256, found \(partitions)")
         if let starters {
-            try check(
+            try checkOption(
                 (1...Self.concurrencyMax).contains(starters),
                 "--starters must be 1...\(Self.concurrencyMax), found \(starters)")
         }
         if let openWorkflows {
-            try check(
+            try checkOption(
                 (1...Self.workflowsMax).contains(openWorkflows),
                 "--open-workflows must be 1...\(Self.workflowsMax), found \(openWorkflows)")
         }
-        try check(
+        try checkOption(
             (1...60_000).contains(syncIntervalMs), "--sync-interval-ms must be 1...60000, found \(syncIntervalMs)")
         let events = workflows * EngineBenchmark.eventsPerWorkflow(activities: activitiesPerWorkflow)
-        try check(
+        try checkOption(
             events <= Self.eventsMax,
             "\(BenchFormat.grouped(workflows)) workflows of \(activitiesPerWorkflow) activities write "
                 + "\(BenchFormat.grouped(events)) events; at most \(BenchFormat.grouped(Self.eventsMax)) are allowed")
         if let path {
-            try check(
+            try checkOption(
                 !FileManager.default.fileExists(atPath: path), "--path must name a new file, found an existing \(path)")
             let directory = (path as NSString).deletingLastPathComponent
             var isDirectory: ObjCBool = false
-            try check(
+            try checkOption(
                 FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory, isDirectory: &isDirectory)
                     && isDirectory.boolValue,
                 "--path must be in an existing directory, found \(directory)")

@@ -17,14 +17,6 @@ struct BenchLogCommand: ParsableCommand {
             """
     )
 
-    /// When appends are acknowledged.
-    enum DurabilityChoice: String, ExpressibleByArgument, CaseIterable {
-        /// After `fdatasync` (SQLite: `synchronous=FULL`; file: a sync per commit).
-        case fsync
-        /// After the write; syncs every --sync-interval-ms (SQLite: `synchronous=NORMAL`).
-        case relaxed
-    }
-
     /// What the log's appenders are.
     enum AppenderChoice: String, ExpressibleByArgument, CaseIterable {
         /// Threads blocking in `appendBlocking`.
@@ -73,44 +65,43 @@ struct BenchLogCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func validate() throws {
-        func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
-            if !condition { throw ValidationError(message()) }
-        }
         let commitRecordsMax = LogOptions().commitRecordsMax
-        try check((1...Self.recordsMax).contains(records), "--records must be 1...\(Self.recordsMax), found \(records)")
-        try check((1...commitRecordsMax).contains(batch), "--batch must be 1...\(commitRecordsMax), found \(batch)")
-        try check(
+        try checkOption(
+            (1...Self.recordsMax).contains(records), "--records must be 1...\(Self.recordsMax), found \(records)")
+        try checkOption(
+            (1...commitRecordsMax).contains(batch), "--batch must be 1...\(commitRecordsMax), found \(batch)")
+        try checkOption(
             (1...Self.concurrencyMax).contains(concurrency),
             "--concurrency must be 1...\(Self.concurrencyMax), found \(concurrency)")
-        try check(
+        try checkOption(
             Self.recordBytesRange.contains(recordBytes),
             "--record-bytes must be \(Self.recordBytesRange.lowerBound)...\(Self.recordBytesRange.upperBound), found \(recordBytes)"
         )
         let segmentMibMax = LogOptions.segmentBytesMax >> 20
-        try check(
+        try checkOption(
             (1...segmentMibMax).contains(segmentMib), "--segment-mib must be 1...\(segmentMibMax), found \(segmentMib)")
-        try check(
+        try checkOption(
             (1...60_000).contains(syncIntervalMs), "--sync-interval-ms must be 1...60000, found \(syncIntervalMs)")
-        try check(
+        try checkOption(
             (1...Self.streamRecordsMax).contains(streamRecords),
             "--stream-records must be 1...\(Self.streamRecordsMax), found \(streamRecords)")
-        try check(
+        try checkOption(
             maxSeconds > 0 && maxSeconds <= Self.maxSecondsMax,
             "--max-seconds must be above 0 and at most \(Int(Self.maxSecondsMax)), found \(maxSeconds)")
         // A generous bound of one record's bytes in the log: header, key and payload.
         let recordBound = recordBytes + 64
         let commitBytesMax = min(LogOptions().commitBytesMax, (segmentMib << 20) / 4)
-        try check(
+        try checkOption(
             batch * recordBound <= commitBytesMax,
             "a commit of \(batch) records of \(recordBytes) bytes takes up to \(batch * recordBound) bytes; "
                 + "the log takes at most \(commitBytesMax) (the commit limit, at most a quarter segment)")
         let workloadBytes = (records + streamRecords) * (recordBound + 64)
-        try check(
+        try checkOption(
             workloadBytes <= Self.workloadBytesMax,
             "the records take about \(workloadBytes >> 20) MiB in memory; at most \(Self.workloadBytesMax >> 20) MiB is allowed"
         )
         var isDirectory: ObjCBool = false
-        try check(
+        try checkOption(
             FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue,
             "--path must be an existing directory, found \(path)")
     }

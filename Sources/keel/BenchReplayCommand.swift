@@ -36,20 +36,17 @@ struct BenchReplayCommand: ParsableCommand {
     var steps: SDKBench.Steps { kind.steps(events: events) }
 
     func validate() throws {
-        func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
-            if !condition { throw ValidationError(message()) }
-        }
-        try check(
+        try checkOption(
             (11...Self.eventsMax).contains(events),
             "--events must be 11...\(Self.eventsMax) (one step to the engine's history limit), found \(events)")
-        try check(
+        try checkOption(
             (1...Self.historiesMax).contains(histories),
             "--histories must be 1...\(Self.historiesMax), found \(histories)")
-        try check(
+        try checkOption(
             (1...Self.repetitionsMax).contains(repetitions),
             "--repetitions must be 1...\(Self.repetitionsMax), found \(repetitions)")
         let replayed = steps.eventsPerWorkflow * histories * repetitions
-        try check(
+        try checkOption(
             replayed <= Self.replayedEventsMax,
             "\(histories) histories of \(steps.eventsPerWorkflow) events replayed \(repetitions) times are "
                 + "\(BenchFormat.grouped(replayed)) events; at most \(BenchFormat.grouped(Self.replayedEventsMax)) "

@@ -23,11 +23,6 @@ struct BenchSoakCommand: ParsableCommand {
             """
     )
 
-    /// When the data file acknowledges a commit.
-    enum DurabilityChoice: String, ExpressibleByArgument, CaseIterable {
-        case fsync, relaxed
-    }
-
     static let workflowsMax = 100_000_000
     static let concurrencyMax = 10_000
     static let workersMax = 64
@@ -56,42 +51,40 @@ struct BenchSoakCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func validate() throws {
-        func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
-            if !condition { throw ValidationError(message()) }
-        }
-        try check(
+        try checkOption(
             (1...Self.workflowsMax).contains(workflows),
             "--workflows must be 1...\(Self.workflowsMax), found \(workflows)")
-        try check(
+        try checkOption(
             retention > 0 && retention <= Self.retentionSecondsMax,
             "--retention must be above 0 and at most \(Int(Self.retentionSecondsMax)) seconds, found \(retention)")
-        try check(
+        try checkOption(
             (1...workflows).contains(reportEvery), "--report-every must be 1...\(workflows), found \(reportEvery)")
-        try check(
+        try checkOption(
             (1...Self.concurrencyMax).contains(concurrency),
             "--concurrency must be 1...\(Self.concurrencyMax), found \(concurrency)")
-        try check(
+        try checkOption(
             (0...Self.timerMillisecondsMax).contains(timerMs),
             "--timer-ms must be 0...\(Self.timerMillisecondsMax), found \(timerMs)")
-        try check((1...Self.workersMax).contains(workers), "--workers must be 1...\(Self.workersMax), found \(workers)")
-        try check(
+        try checkOption(
+            (1...Self.workersMax).contains(workers), "--workers must be 1...\(Self.workersMax), found \(workers)")
+        try checkOption(
             (1...Self.pollersMax).contains(maxConcurrentWorkflowTasks),
             "--max-concurrent-workflow-tasks must be 1...\(Self.pollersMax), found \(maxConcurrentWorkflowTasks)")
-        try check(
+        try checkOption(
             (1...Self.pollersMax).contains(maxConcurrentActivities),
             "--max-concurrent-activities must be 1...\(Self.pollersMax), found \(maxConcurrentActivities)")
-        try check(
+        try checkOption(
             (0...Self.cacheSizeMax).contains(cacheSize),
             "--cache-size must be 0...\(Self.cacheSizeMax), found \(cacheSize)")
-        try check((1...256).contains(partitions), "--partitions must be 1...256, found \(partitions)")
-        try check(
+        try checkOption((1...256).contains(partitions), "--partitions must be 1...256, found \(partitions)")
+        try checkOption(
             stallSeconds > 0 && stallSeconds <= 3_600,
             "--stall-seconds must be above 0 and at most 3600, found \(stallSeconds)")
         let segmentMibMax = 1 << 10
-        try check(
+        try checkOption(
             (1...segmentMibMax).contains(segmentMib), "--segment-mib must be 1...\(segmentMibMax), found \(segmentMib)")
         var isDirectory: ObjCBool = false
-        try check(
+        try checkOption(
             FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue,
             "--path must be an existing directory, found \(path)")
     }
