@@ -25,6 +25,18 @@ import Testing
     func randomOperationsMatchTheModel(compression: Bool) throws {
         let seed =
             UInt64(ProcessInfo.processInfo.environment["KEEL_MODEL_SEED"] ?? "") ?? UInt64(Date().timeIntervalSince1970)
+        try runModel(seed: seed, compression: compression)
+    }
+
+    /// Seeds that once failed. 1795680016: a compaction's checkpoint rolled the head, the roll started
+    /// a nested compaction of segments the outer pass had planned, and the outer pass then read a slot
+    /// already reused (a block checksum mismatch).
+    @Test(arguments: [UInt64(1_795_680_016)])
+    func regressionSeeds(seed: UInt64) throws {
+        try runModel(seed: seed, compression: true)
+    }
+
+    func runModel(seed: UInt64, compression: Bool) throws {
         print("model test: seed \(seed), compression \(compression)")
         var random = SplitMix64(seed: seed)
         let directory = TemporaryDirectory()

@@ -97,10 +97,17 @@ extension LogStore {
         return runs
     }
 
-    /// Compacts every eligible run; returns what was done.
+    /// Compacts every eligible run; returns what was done. Not reentrant: the checkpoint a compaction
+    /// writes can roll the head, and the roll's own compaction is left to this pass. A planned run is
+    /// compacted only while all its members are still in the segment table.
     func compactNow() throws(LogError) -> CompactionReport {
         var report = CompactionReport()
+        guard !writer.isCompacting else { return report }
+        writer.isCompacting = true
+        defer { writer.isCompacting = false }
         for run in compactionRuns() {
+            let current = state.withLock { Set($0.sealed.map(\.descriptor.segmentID)) }
+            guard run.allSatisfy({ current.contains($0.descriptor.segmentID) }) else { continue }
             try compact(run, report: &report)
         }
         return report

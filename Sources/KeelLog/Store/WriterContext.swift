@@ -17,6 +17,9 @@ final class WriterContext: @unchecked Sendable {
     var pendingMarksSince: UInt64 = 0
     /// Slot-relative end of the head's latest checkpoint block.
     var checkpointEnd: UInt64 = 0
+    /// True while `compactNow` runs: a head roll inside a compaction must not start another one, which
+    /// would compact segments the outer pass has planned and free their slots under it.
+    var isCompacting = false
     var output: [UInt8] = []
     /// One encoder per block of the largest write so far.
     var encoders: [BlockEncoder] = []
