@@ -228,6 +228,31 @@ struct LifecycleTests {
         #expect(try harness.engine.store.read(stream: stream).isEmpty)
     }
 
+    @Test func aRunRemovedByRetentionIsFreedThoughItsTimeoutsAreStillPending() async throws {
+        let harness = try EngineHarness()
+        try await harness.engine.registerNamespace(NamespaceSettings(name: "short", retention: .seconds(60)))
+        let result = try await harness.engine.startWorkflow(
+            StartWorkflowRequest(
+                namespace: "short", workflowID: "long-timeouts", workflowType: "T", taskQueue: "q",
+                executionTimeout: .seconds(86_400 * 30), runTimeout: .seconds(86_400 * 7)))
+        let key = RunKey(
+            namespace: "short", execution: WorkflowExecution(workflowID: "long-timeouts", runID: result.runID))
+        let partition = harness.engine.core.partition(for: "long-timeouts")
+        weak let run = partition.lock.withLock { partition.runs[key] }
+        #expect(run != nil)
+        let task = try #require(
+            try await harness.engine.pollWorkflowTask(namespace: "short", taskQueue: "q", timeout: .zero))
+        try await harness.engine.completeWorkflowTask(
+            task.taskToken, commands: [.completeWorkflowExecution(result: [])])
+        await harness.advance(by: .seconds(60))
+        await harness.engine.settle()
+        #expect(try harness.engine.countWorkflows(namespace: "short") == 0)
+        // The run and execution timeouts (a week and a month away) are still on the wheel; they must
+        // not keep the removed run alive.
+        #expect(partition.lock.withLock { partition.deadlines.count } >= 2)
+        #expect(run == nil, "the removed run is still referenced")
+    }
+
     @Test func visibilityListsAndCountsWithFilters() async throws {
         let harness = try EngineHarness()
         try await harness.engine.registerNamespace(

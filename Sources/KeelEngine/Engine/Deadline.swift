@@ -17,10 +17,12 @@ enum DeadlineKind: UInt8 {
     case retention
 }
 
-/// A deadline held by a partition's timer wheel.
+/// A deadline held by a partition's timer wheel. It holds its run weakly: deadlines are never
+/// cancelled, and a run removed (retention, or a run reset or replaced) must not stay in memory until
+/// the longest of its timeouts (hours, for a workflow run timeout) comes round.
 struct Deadline {
     var kind: DeadlineKind
-    var run: RunState
+    weak var run: RunState?
     /// The event the deadline belongs to (timer started, activity or workflow task scheduled).
     var eventID: Int64 = 0
     /// The attempt, heartbeat count or workflow task started id the deadline was set for.

@@ -382,7 +382,7 @@ extension Partition {
 
     /// Handles one due deadline.
     func fire(_ deadline: Deadline, in batch: Batch) {
-        let run = deadline.run
+        guard let run = deadline.run else { return }
         switch deadline.kind {
         case .userTimer:
             guard run.isOpen else { return }

@@ -163,7 +163,7 @@ extension Partition {
 
     /// Handles a workflow task deadline.
     func workflowTaskTimedOut(_ deadline: Deadline, in batch: Batch) {
-        let run = deadline.run
+        guard let run = deadline.run else { return }
         guard run.isOpen, let task = run.workflowTask, task.scheduledEventID == deadline.eventID else { return }
         switch deadline.kind {
         case .workflowTaskStartToClose:
