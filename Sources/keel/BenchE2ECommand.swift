@@ -51,9 +51,9 @@ struct BenchE2ECommand: ParsableCommand {
     @Option(help: "Activities each workflow runs in sequence.") var activities = 2
     @Option(help: "Workers on the task queue, each with its own sticky queue and cache.") var workers = 1
     @Option(help: "Workflow-task pollers per worker (WorkerOptions.maxConcurrentWorkflowTasks).")
-    var maxConcurrentWorkflowTasks = 2
+    var maxConcurrentWorkflowTasks = 16
     @Option(help: "Activity pollers per worker (WorkerOptions.maxConcurrentActivities).")
-    var maxConcurrentActivities = 8
+    var maxConcurrentActivities = 64
     @Option(help: "Runs each worker keeps in memory; 0 replays the whole history on every workflow task.")
     var cacheSize = 1_000
     @Flag(help: "Also run everything with --cache-size 0 and compare.") var compareCache = false

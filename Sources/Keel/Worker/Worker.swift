@@ -8,9 +8,10 @@ public struct WorkerOptions: Sendable {
     public var taskQueue: String
     public var namespace: String
     /// Workflow tasks processed at once. The worker keeps this many pollers on the task queue and as
-    /// many on its sticky queue.
+    /// many on its sticky queue. The default, 16, keeps two cores busy while each task waits for its
+    /// durable commit; one or two make a worker handle one workflow at a time.
     public var maxConcurrentWorkflowTasks: Int
-    /// Activities run at once.
+    /// Activities run at once (default 64), each with a poller of its own.
     public var maxConcurrentActivities: Int
     /// Runs kept in memory between tasks, at most (a full cache drops its least recently used tenth);
     /// 0 replays every task.
@@ -26,8 +27,8 @@ public struct WorkerOptions: Sendable {
     public var logSink: @Sendable (String) -> Void
 
     public init(
-        taskQueue: String, namespace: String = "default", maxConcurrentWorkflowTasks: Int = 2,
-        maxConcurrentActivities: Int = 8, cacheSize: Int = 1_000, stickyScheduleToStartTimeout: Duration = .seconds(5),
+        taskQueue: String, namespace: String = "default", maxConcurrentWorkflowTasks: Int = 16,
+        maxConcurrentActivities: Int = 64, cacheSize: Int = 1_000, stickyScheduleToStartTimeout: Duration = .seconds(5),
         pollTimeout: Duration = .milliseconds(500), identity: String? = nil, converter: DataConverter = .default,
         logSink: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     ) {
