@@ -73,13 +73,19 @@ let package = Package(
             name: "KeelTimerTests",
             dependencies: ["KeelTimer"]
         ),
+        // Generators shared by several test targets (not a product; public API of KeelEngine only).
+        .target(
+            name: "KeelTestSupport",
+            dependencies: ["KeelEngine"],
+            path: "Tests/KeelTestSupport"
+        ),
         .testTarget(
             name: "KeelEngineTests",
-            dependencies: ["KeelEngine", "KeelLog", "KeelTimer"]
+            dependencies: ["KeelEngine", "KeelLog", "KeelTimer", "KeelTestSupport"]
         ),
         .testTarget(
             name: "KeelTests",
-            dependencies: ["Keel", "KeelEngine", "KeelLog"]
+            dependencies: ["Keel", "KeelEngine", "KeelLog", "KeelTestSupport"]
         ),
         .testTarget(
             name: "KeelMacrosTests",

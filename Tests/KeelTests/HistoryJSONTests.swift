@@ -1,3 +1,4 @@
+import KeelTestSupport
 import Testing
 
 @testable import Keel
@@ -813,7 +814,7 @@ import Testing
 /// A seeded generator of random events of every type, leaning towards the values a JSON mapping can get
 /// wrong: defaults, extremes of each integer type, text that needs escaping, bytes of every value,
 /// optional values present but empty, and cause chains up to the engine's limit.
-private struct RandomHistory {
+private struct RandomHistory: RandomEventSource {
     private var state: UInt64
 
     init(seed: UInt64) {
@@ -829,10 +830,7 @@ private struct RandomHistory {
         return mixed ^ (mixed >> 31)
     }
 
-    mutating func below(_ bound: Int) -> Int { Int(UInt64(bound).multipliedFullWidth(by: next()).high) }
-    mutating func pick<Element>(_ choices: [Element]) -> Element { choices[below(choices.count)] }
     mutating func bool() -> Bool { next() & 1 == 1 }
-    mutating func maybe<Value>(_ make: (inout RandomHistory) -> Value) -> Value? { below(3) == 0 ? nil : make(&self) }
 
     mutating func int64() -> Int64 {
         switch below(6) {
@@ -846,11 +844,11 @@ private struct RandomHistory {
     mutating func int32() -> Int32 {
         below(3) == 0 ? pick([Int32.min, Int32.max, 0, 1]) : Int32(truncatingIfNeeded: int64())
     }
-    mutating func id() -> Int64 { below(4) == 0 ? int64() : Int64(below(10_000)) }
+    mutating func eventID() -> Int64 { below(4) == 0 ? int64() : Int64(below(10_000)) }
     mutating func duration() -> Duration {
         .nanoseconds(below(3) == 0 ? int64() : Int64(below(100)) * pick([1, 1_000, 1_000_000, 1_000_000_000]))
     }
-    mutating func time() -> Timestamp {
+    mutating func timestamp() -> Timestamp {
         Timestamp(rawValue: below(4) == 0 ? int64() : 1_767_323_045_000_000_000 + Int64(below(1 << 40)))
     }
 
@@ -903,7 +901,7 @@ private struct RandomHistory {
             case 2: .int(random.int64())
             case 3: .double(random.double())
             case 4: .bool(random.bool())
-            case 5: .datetime(random.time())
+            case 5: .datetime(random.timestamp())
             default: .keywordList((0..<random.below(3)).map { _ in random.string() })
             }
         }
@@ -939,240 +937,19 @@ private struct RandomHistory {
             case 4: info = .server(nonRetryable: bool())
             case 5:
                 info = .activity(
-                    scheduledEventID: id(), startedEventID: id(), identity: string(), activityType: string(),
+                    scheduledEventID: eventID(), startedEventID: eventID(), identity: string(), activityType: string(),
                     activityID: string(), retryState: pick(RetryState.allCases))
             default:
                 info = .childWorkflow(
-                    namespace: string(), execution: execution(), workflowType: string(), initiatedEventID: id(),
-                    startedEventID: id(), retryState: pick(RetryState.allCases))
+                    namespace: string(), execution: execution(), workflowType: string(), initiatedEventID: eventID(),
+                    startedEventID: eventID(), retryState: pick(RetryState.allCases))
             }
             chain = Failure(message: string(), source: string(), stackTrace: string(), info: info, cause: chain)
         }
         return chain ?? Failure(message: "", info: .terminated)
     }
 
-    mutating func event(id eventID: Int64, type: EventType) -> HistoryEvent {
-        HistoryEvent(eventID: eventID, time: time(), attributes: attributes(type))
-    }
-
-    mutating func attributes(_ type: EventType) -> EventAttributes {
-        switch type {
-        case .workflowExecutionStarted:
-            .workflowExecutionStarted(
-                WorkflowExecutionStarted(
-                    workflowType: string(), taskQueue: taskQueue(), input: payloads(),
-                    executionTimeout: maybe { $0.duration() }, runTimeout: maybe { $0.duration() },
-                    taskTimeout: duration(),
-                    parent: maybe {
-                        ParentExecutionInfo(
-                            namespace: $0.string(), execution: $0.execution(), initiatedEventID: $0.id())
-                    },
-                    continuedFromRunID: maybe { $0.runID() },
-                    initiator: maybe { $0.pick(ContinueAsNewInitiator.allCases) },
-                    continuedFailure: maybe { $0.failure() }, lastCompletionResult: payloads(), originalRunID: runID(),
-                    firstRunID: runID(), identity: string(), attempt: int32(),
-                    executionExpirationTime: maybe { $0.time() },
-                    firstWorkflowTaskBackoff: maybe { $0.duration() }, retryPolicy: maybe { $0.retryPolicy() },
-                    memo: payloadMap(), searchAttributes: searchAttributes(), header: payloadMap(), requestID: string())
-            )
-        case .workflowExecutionCompleted:
-            .workflowExecutionCompleted(
-                WorkflowExecutionCompleted(
-                    result: payloads(), workflowTaskCompletedEventID: id(), newExecutionRunID: maybe { $0.runID() }))
-        case .workflowExecutionFailed:
-            .workflowExecutionFailed(
-                WorkflowExecutionFailed(
-                    failure: failure(), retryState: pick(RetryState.allCases), workflowTaskCompletedEventID: id(),
-                    newExecutionRunID: maybe { $0.runID() }))
-        case .workflowExecutionTimedOut:
-            .workflowExecutionTimedOut(
-                WorkflowExecutionTimedOut(
-                    retryState: pick(RetryState.allCases), newExecutionRunID: maybe { $0.runID() }))
-        case .workflowExecutionCanceled:
-            .workflowExecutionCanceled(
-                WorkflowExecutionCanceled(workflowTaskCompletedEventID: id(), details: payloads()))
-        case .workflowExecutionTerminated:
-            .workflowExecutionTerminated(
-                WorkflowExecutionTerminated(reason: string(), details: payloads(), identity: string()))
-        case .workflowExecutionContinuedAsNew:
-            .workflowExecutionContinuedAsNew(
-                WorkflowExecutionContinuedAsNew(
-                    newExecutionRunID: runID(), workflowType: string(), taskQueue: taskQueue(), input: payloads(),
-                    runTimeout: maybe { $0.duration() }, taskTimeout: duration(), workflowTaskCompletedEventID: id(),
-                    backoffStartInterval: maybe { $0.duration() }, initiator: pick(ContinueAsNewInitiator.allCases),
-                    failure: maybe { $0.failure() }, lastCompletionResult: payloads(), memo: payloadMap(),
-                    searchAttributes: searchAttributes(), header: payloadMap()))
-        case .workflowTaskScheduled:
-            .workflowTaskScheduled(
-                WorkflowTaskScheduled(taskQueue: taskQueue(), startToCloseTimeout: duration(), attempt: int32()))
-        case .workflowTaskStarted:
-            .workflowTaskStarted(
-                WorkflowTaskStarted(
-                    scheduledEventID: id(), identity: string(), requestID: string(), suggestContinueAsNew: bool(),
-                    historySizeBytes: int64()))
-        case .workflowTaskCompleted:
-            .workflowTaskCompleted(
-                WorkflowTaskCompleted(
-                    scheduledEventID: id(), startedEventID: id(), identity: string(), binaryChecksum: string()))
-        case .workflowTaskTimedOut:
-            .workflowTaskTimedOut(
-                WorkflowTaskTimedOut(
-                    scheduledEventID: id(), startedEventID: id(), timeoutType: pick(TimeoutType.allCases)))
-        case .workflowTaskFailed:
-            .workflowTaskFailed(
-                WorkflowTaskFailed(
-                    scheduledEventID: id(), startedEventID: id(), cause: pick(WorkflowTaskFailedCause.allCases),
-                    failure: maybe { $0.failure() }, identity: string()))
-        case .activityTaskScheduled:
-            .activityTaskScheduled(
-                ActivityTaskScheduled(
-                    activityID: string(), activityType: string(), taskQueue: taskQueue(), header: payloadMap(),
-                    input: payloads(), scheduleToCloseTimeout: maybe { $0.duration() },
-                    scheduleToStartTimeout: maybe { $0.duration() }, startToCloseTimeout: maybe { $0.duration() },
-                    heartbeatTimeout: maybe { $0.duration() }, workflowTaskCompletedEventID: id(),
-                    retryPolicy: maybe { $0.retryPolicy() }))
-        case .activityTaskStarted:
-            .activityTaskStarted(
-                ActivityTaskStarted(
-                    scheduledEventID: id(), identity: string(), requestID: string(), attempt: int32(),
-                    lastFailure: maybe { $0.failure() }))
-        case .activityTaskCompleted:
-            .activityTaskCompleted(
-                ActivityTaskCompleted(
-                    result: payloads(), scheduledEventID: id(), startedEventID: id(), identity: string()))
-        case .activityTaskFailed:
-            .activityTaskFailed(
-                ActivityTaskFailed(
-                    failure: failure(), scheduledEventID: id(), startedEventID: id(), identity: string(),
-                    retryState: pick(RetryState.allCases)))
-        case .activityTaskTimedOut:
-            .activityTaskTimedOut(
-                ActivityTaskTimedOut(
-                    failure: failure(), scheduledEventID: id(), startedEventID: id(),
-                    retryState: pick(RetryState.allCases)))
-        case .activityTaskCancelRequested:
-            .activityTaskCancelRequested(
-                ActivityTaskCancelRequested(scheduledEventID: id(), workflowTaskCompletedEventID: id()))
-        case .activityTaskCanceled:
-            .activityTaskCanceled(
-                ActivityTaskCanceled(
-                    details: payloads(), latestCancelRequestedEventID: id(), scheduledEventID: id(),
-                    startedEventID: id(),
-                    identity: string()))
-        case .timerStarted:
-            .timerStarted(
-                TimerStarted(timerID: string(), startToFireTimeout: duration(), workflowTaskCompletedEventID: id()))
-        case .timerFired: .timerFired(TimerFired(timerID: string(), startedEventID: id()))
-        case .timerCanceled:
-            .timerCanceled(
-                TimerCanceled(
-                    timerID: string(), startedEventID: id(), workflowTaskCompletedEventID: id(), identity: string()))
-        case .workflowExecutionCancelRequested:
-            .workflowExecutionCancelRequested(
-                WorkflowExecutionCancelRequested(
-                    cause: string(), externalInitiatedEventID: id(), externalExecution: maybe { $0.execution() },
-                    identity: string()))
-        case .workflowExecutionSignaled:
-            .workflowExecutionSignaled(
-                WorkflowExecutionSignaled(
-                    signalName: string(), input: payloads(), identity: string(), header: payloadMap()))
-        case .markerRecorded:
-            .markerRecorded(
-                MarkerRecorded(
-                    markerName: string(), details: map { $0.payloads() }, workflowTaskCompletedEventID: id(),
-                    header: payloadMap(), failure: maybe { $0.failure() }))
-        case .startChildWorkflowExecutionInitiated:
-            .startChildWorkflowExecutionInitiated(
-                StartChildWorkflowExecutionInitiated(
-                    namespace: string(), workflowID: WorkflowID(string()), workflowType: string(),
-                    taskQueue: taskQueue(),
-                    input: payloads(), executionTimeout: maybe { $0.duration() }, runTimeout: maybe { $0.duration() },
-                    taskTimeout: duration(), parentClosePolicy: pick(ParentClosePolicy.allCases),
-                    workflowTaskCompletedEventID: id(), workflowIDReusePolicy: pick(WorkflowIDReusePolicy.allCases),
-                    retryPolicy: maybe { $0.retryPolicy() }, header: payloadMap(), memo: payloadMap(),
-                    searchAttributes: searchAttributes()))
-        case .startChildWorkflowExecutionFailed:
-            .startChildWorkflowExecutionFailed(
-                StartChildWorkflowExecutionFailed(
-                    namespace: string(), workflowID: WorkflowID(string()), workflowType: string(),
-                    cause: pick(ExternalFailureCause.allCases), initiatedEventID: id(),
-                    workflowTaskCompletedEventID: id()))
-        case .childWorkflowExecutionStarted:
-            .childWorkflowExecutionStarted(
-                ChildWorkflowExecutionStarted(
-                    namespace: string(), initiatedEventID: id(), execution: execution(), workflowType: string()))
-        case .childWorkflowExecutionCompleted:
-            .childWorkflowExecutionCompleted(
-                ChildWorkflowExecutionCompleted(
-                    result: payloads(), namespace: string(), execution: execution(), workflowType: string(),
-                    initiatedEventID: id(), startedEventID: id()))
-        case .childWorkflowExecutionFailed:
-            .childWorkflowExecutionFailed(
-                ChildWorkflowExecutionFailed(
-                    failure: failure(), namespace: string(), execution: execution(), workflowType: string(),
-                    initiatedEventID: id(), startedEventID: id(), retryState: pick(RetryState.allCases)))
-        case .childWorkflowExecutionCanceled:
-            .childWorkflowExecutionCanceled(
-                ChildWorkflowExecutionCanceled(
-                    details: payloads(), namespace: string(), execution: execution(), workflowType: string(),
-                    initiatedEventID: id(), startedEventID: id()))
-        case .childWorkflowExecutionTimedOut:
-            .childWorkflowExecutionTimedOut(
-                ChildWorkflowExecutionTimedOut(
-                    namespace: string(), execution: execution(), workflowType: string(), initiatedEventID: id(),
-                    startedEventID: id(), retryState: pick(RetryState.allCases)))
-        case .childWorkflowExecutionTerminated:
-            .childWorkflowExecutionTerminated(
-                ChildWorkflowExecutionTerminated(
-                    namespace: string(), execution: execution(), workflowType: string(), initiatedEventID: id(),
-                    startedEventID: id()))
-        case .requestCancelExternalWorkflowExecutionInitiated:
-            .requestCancelExternalWorkflowExecutionInitiated(
-                RequestCancelExternalWorkflowExecutionInitiated(
-                    workflowTaskCompletedEventID: id(), namespace: string(), execution: execution(),
-                    childWorkflowOnly: bool(), reason: string()))
-        case .requestCancelExternalWorkflowExecutionFailed:
-            .requestCancelExternalWorkflowExecutionFailed(
-                RequestCancelExternalWorkflowExecutionFailed(
-                    cause: pick(ExternalFailureCause.allCases), workflowTaskCompletedEventID: id(), namespace: string(),
-                    execution: execution(), initiatedEventID: id()))
-        case .externalWorkflowExecutionCancelRequested:
-            .externalWorkflowExecutionCancelRequested(
-                ExternalWorkflowExecutionCancelRequested(
-                    initiatedEventID: id(), namespace: string(), execution: execution()))
-        case .signalExternalWorkflowExecutionInitiated:
-            .signalExternalWorkflowExecutionInitiated(
-                SignalExternalWorkflowExecutionInitiated(
-                    workflowTaskCompletedEventID: id(), namespace: string(), execution: execution(),
-                    signalName: string(), input: payloads(), childWorkflowOnly: bool(), header: payloadMap()))
-        case .signalExternalWorkflowExecutionFailed:
-            .signalExternalWorkflowExecutionFailed(
-                SignalExternalWorkflowExecutionFailed(
-                    cause: pick(ExternalFailureCause.allCases), workflowTaskCompletedEventID: id(), namespace: string(),
-                    execution: execution(), initiatedEventID: id()))
-        case .externalWorkflowExecutionSignaled:
-            .externalWorkflowExecutionSignaled(
-                ExternalWorkflowExecutionSignaled(initiatedEventID: id(), namespace: string(), execution: execution()))
-        case .upsertWorkflowSearchAttributes:
-            .upsertWorkflowSearchAttributes(
-                UpsertWorkflowSearchAttributes(workflowTaskCompletedEventID: id(), searchAttributes: searchAttributes())
-            )
-        case .workflowPropertiesModified:
-            .workflowPropertiesModified(
-                WorkflowPropertiesModified(workflowTaskCompletedEventID: id(), upsertedMemo: payloadMap()))
-        case .workflowExecutionUpdateAccepted:
-            .workflowExecutionUpdateAccepted(
-                WorkflowExecutionUpdateAccepted(
-                    protocolInstanceID: string(), acceptedRequestMessageID: string(),
-                    acceptedRequestSequencingEventID: id(),
-                    acceptedRequest: UpdateRequest(
-                        updateID: string(), name: string(), input: payloads(), header: payloadMap(), identity: string())
-                ))
-        case .workflowExecutionUpdateCompleted:
-            .workflowExecutionUpdateCompleted(
-                WorkflowExecutionUpdateCompleted(
-                    updateID: string(), identity: string(), acceptedEventID: id(),
-                    outcome: bool() ? .success(payloads()) : .failure(failure())))
-        }
+    mutating func parent() -> ParentExecutionInfo {
+        ParentExecutionInfo(namespace: string(), execution: execution(), initiatedEventID: eventID())
     }
 }
