@@ -35,15 +35,12 @@ struct BenchDispatchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func validate() throws {
-        try checkOption((1...Self.tasksMax).contains(tasks), "--tasks must be 1...\(Self.tasksMax), found \(tasks)")
-        try checkOption(
-            (1...Self.queuesMax).contains(queues), "--queues must be 1...\(Self.queuesMax), found \(queues)")
+        try checkOption("--tasks", tasks, in: 1...Self.tasksMax)
+        try checkOption("--queues", queues, in: 1...Self.queuesMax)
         try checkOption(
             (queues...Self.pollersMax).contains(pollers),
             "--pollers must be \(queues)...\(Self.pollersMax) (at least one per queue), found \(pollers)")
-        try checkOption(
-            (1...Self.producersMax).contains(producers),
-            "--producers must be 1...\(Self.producersMax), found \(producers)")
+        try checkOption("--producers", producers, in: 1...Self.producersMax)
         try checkOption((1...1_000_000).contains(burst), "--burst must be 1...1000000, found \(burst)")
         try checkOption(
             pollTimeout > 0 && pollTimeout <= 3_600,

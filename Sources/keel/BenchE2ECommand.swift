@@ -77,37 +77,20 @@ struct BenchE2ECommand: ParsableCommand {
     var recover = false
 
     func validate() throws {
-        try checkOption(
-            (1...Self.workflowsMax).contains(workflows),
-            "--workflows must be 1...\(Self.workflowsMax), found \(workflows)")
-        try checkOption(
-            (1...Self.concurrencyMax).contains(concurrency),
-            "--concurrency must be 1...\(Self.concurrencyMax), found \(concurrency)")
-        try checkOption(
-            (0...Self.activitiesMax).contains(activities),
-            "--activities must be 0...\(Self.activitiesMax), found \(activities)")
-        try checkOption(
-            (1...Self.workersMax).contains(workers), "--workers must be 1...\(Self.workersMax), found \(workers)")
-        try checkOption(
-            (1...Self.pollersMax).contains(maxConcurrentWorkflowTasks),
-            "--max-concurrent-workflow-tasks must be 1...\(Self.pollersMax), found \(maxConcurrentWorkflowTasks)")
-        try checkOption(
-            (1...Self.pollersMax).contains(maxConcurrentActivities),
-            "--max-concurrent-activities must be 1...\(Self.pollersMax), found \(maxConcurrentActivities)")
-        try checkOption(
-            (0...Self.cacheSizeMax).contains(cacheSize),
-            "--cache-size must be 0...\(Self.cacheSizeMax), found \(cacheSize)")
+        try checkOption("--workflows", workflows, in: 1...Self.workflowsMax)
+        try checkOption("--concurrency", concurrency, in: 1...Self.concurrencyMax)
+        try checkOption("--activities", activities, in: 0...Self.activitiesMax)
+        try checkOption("--workers", workers, in: 1...Self.workersMax)
+        try checkOption("--max-concurrent-workflow-tasks", maxConcurrentWorkflowTasks, in: 1...Self.pollersMax)
+        try checkOption("--max-concurrent-activities", maxConcurrentActivities, in: 1...Self.pollersMax)
+        try checkOption("--cache-size", cacheSize, in: 0...Self.cacheSizeMax)
         try checkOption(
             !compareCache || cacheSize > 0,
             "--compare-cache compares --cache-size with 0, so --cache-size must be above 0, found \(cacheSize)")
-        try checkOption((1...256).contains(partitions), "--partitions must be 1...256, found \(partitions)")
-        try checkOption(
-            (0...Self.timersMax).contains(timers), "--timers must be 0...\(Self.timersMax), found \(timers)")
-        try checkOption(
-            (0...Self.activityMillisecondsMax).contains(activityMs),
-            "--activity-ms must be 0...\(Self.activityMillisecondsMax), found \(activityMs)")
-        try checkOption(
-            (0...Self.workflowsMax).contains(warmup), "--warmup must be 0...\(Self.workflowsMax), found \(warmup)")
+        try checkOption("--partitions", partitions, in: 1...256)
+        try checkOption("--timers", timers, in: 0...Self.timersMax)
+        try checkOption("--activity-ms", activityMs, in: 0...Self.activityMillisecondsMax)
+        try checkOption("--warmup", warmup, in: 0...Self.workflowsMax)
         // The engine baseline answers activity tasks at once and issues no timers.
         try checkOption(
             baseline == .none || (timers == 0 && activityMs == 0),

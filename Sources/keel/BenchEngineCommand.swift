@@ -54,28 +54,16 @@ struct BenchEngineCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func validate() throws {
-        try checkOption(
-            (1...Self.workflowsMax).contains(workflows),
-            "--workflows must be 1...\(Self.workflowsMax), found \(workflows)")
-        try checkOption(
-            (1...Self.concurrencyMax).contains(concurrency),
-            "--concurrency must be 1...\(Self.concurrencyMax), found \(concurrency)")
-        try checkOption(
-            (0...Self.activitiesMax).contains(activitiesPerWorkflow),
-            "--activities-per-workflow must be 0...\(Self.activitiesMax), found \(activitiesPerWorkflow)")
-        try checkOption(
-            (0...Self.payloadBytesMax).contains(payloadBytes),
-            "--payload-bytes must be 0...\(Self.payloadBytesMax), found \(payloadBytes)")
-        try checkOption((1...256).contains(partitions), "--partitions must be 1...256, found \(partitions)")
+        try checkOption("--workflows", workflows, in: 1...Self.workflowsMax)
+        try checkOption("--concurrency", concurrency, in: 1...Self.concurrencyMax)
+        try checkOption("--activities-per-workflow", activitiesPerWorkflow, in: 0...Self.activitiesMax)
+        try checkOption("--payload-bytes", payloadBytes, in: 0...Self.payloadBytesMax)
+        try checkOption("--partitions", partitions, in: 1...256)
         if let starters {
-            try checkOption(
-                (1...Self.concurrencyMax).contains(starters),
-                "--starters must be 1...\(Self.concurrencyMax), found \(starters)")
+            try checkOption("--starters", starters, in: 1...Self.concurrencyMax)
         }
         if let openWorkflows {
-            try checkOption(
-                (1...Self.workflowsMax).contains(openWorkflows),
-                "--open-workflows must be 1...\(Self.workflowsMax), found \(openWorkflows)")
+            try checkOption("--open-workflows", openWorkflows, in: 1...Self.workflowsMax)
         }
         try checkOption(
             (1...60_000).contains(syncIntervalMs), "--sync-interval-ms must be 1...60000, found \(syncIntervalMs)")

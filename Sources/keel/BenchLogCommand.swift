@@ -66,25 +66,18 @@ struct BenchLogCommand: ParsableCommand {
 
     func validate() throws {
         let commitRecordsMax = LogOptions().commitRecordsMax
-        try checkOption(
-            (1...Self.recordsMax).contains(records), "--records must be 1...\(Self.recordsMax), found \(records)")
-        try checkOption(
-            (1...commitRecordsMax).contains(batch), "--batch must be 1...\(commitRecordsMax), found \(batch)")
-        try checkOption(
-            (1...Self.concurrencyMax).contains(concurrency),
-            "--concurrency must be 1...\(Self.concurrencyMax), found \(concurrency)")
+        try checkOption("--records", records, in: 1...Self.recordsMax)
+        try checkOption("--batch", batch, in: 1...commitRecordsMax)
+        try checkOption("--concurrency", concurrency, in: 1...Self.concurrencyMax)
         try checkOption(
             Self.recordBytesRange.contains(recordBytes),
             "--record-bytes must be \(Self.recordBytesRange.lowerBound)...\(Self.recordBytesRange.upperBound), found \(recordBytes)"
         )
         let segmentMibMax = LogOptions.segmentBytesMax >> 20
-        try checkOption(
-            (1...segmentMibMax).contains(segmentMib), "--segment-mib must be 1...\(segmentMibMax), found \(segmentMib)")
+        try checkOption("--segment-mib", segmentMib, in: 1...segmentMibMax)
         try checkOption(
             (1...60_000).contains(syncIntervalMs), "--sync-interval-ms must be 1...60000, found \(syncIntervalMs)")
-        try checkOption(
-            (1...Self.streamRecordsMax).contains(streamRecords),
-            "--stream-records must be 1...\(Self.streamRecordsMax), found \(streamRecords)")
+        try checkOption("--stream-records", streamRecords, in: 1...Self.streamRecordsMax)
         try checkOption(
             maxSeconds > 0 && maxSeconds <= Self.maxSecondsMax,
             "--max-seconds must be above 0 and at most \(Int(Self.maxSecondsMax)), found \(maxSeconds)")

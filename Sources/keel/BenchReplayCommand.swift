@@ -39,12 +39,8 @@ struct BenchReplayCommand: ParsableCommand {
         try checkOption(
             (11...Self.eventsMax).contains(events),
             "--events must be 11...\(Self.eventsMax) (one step to the engine's history limit), found \(events)")
-        try checkOption(
-            (1...Self.historiesMax).contains(histories),
-            "--histories must be 1...\(Self.historiesMax), found \(histories)")
-        try checkOption(
-            (1...Self.repetitionsMax).contains(repetitions),
-            "--repetitions must be 1...\(Self.repetitionsMax), found \(repetitions)")
+        try checkOption("--histories", histories, in: 1...Self.historiesMax)
+        try checkOption("--repetitions", repetitions, in: 1...Self.repetitionsMax)
         let replayed = steps.eventsPerWorkflow * histories * repetitions
         try checkOption(
             replayed <= Self.replayedEventsMax,

@@ -51,38 +51,23 @@ struct BenchSoakCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.") var json = false
 
     func validate() throws {
-        try checkOption(
-            (1...Self.workflowsMax).contains(workflows),
-            "--workflows must be 1...\(Self.workflowsMax), found \(workflows)")
+        try checkOption("--workflows", workflows, in: 1...Self.workflowsMax)
         try checkOption(
             retention > 0 && retention <= Self.retentionSecondsMax,
             "--retention must be above 0 and at most \(Int(Self.retentionSecondsMax)) seconds, found \(retention)")
-        try checkOption(
-            (1...workflows).contains(reportEvery), "--report-every must be 1...\(workflows), found \(reportEvery)")
-        try checkOption(
-            (1...Self.concurrencyMax).contains(concurrency),
-            "--concurrency must be 1...\(Self.concurrencyMax), found \(concurrency)")
-        try checkOption(
-            (0...Self.timerMillisecondsMax).contains(timerMs),
-            "--timer-ms must be 0...\(Self.timerMillisecondsMax), found \(timerMs)")
-        try checkOption(
-            (1...Self.workersMax).contains(workers), "--workers must be 1...\(Self.workersMax), found \(workers)")
-        try checkOption(
-            (1...Self.pollersMax).contains(maxConcurrentWorkflowTasks),
-            "--max-concurrent-workflow-tasks must be 1...\(Self.pollersMax), found \(maxConcurrentWorkflowTasks)")
-        try checkOption(
-            (1...Self.pollersMax).contains(maxConcurrentActivities),
-            "--max-concurrent-activities must be 1...\(Self.pollersMax), found \(maxConcurrentActivities)")
-        try checkOption(
-            (0...Self.cacheSizeMax).contains(cacheSize),
-            "--cache-size must be 0...\(Self.cacheSizeMax), found \(cacheSize)")
-        try checkOption((1...256).contains(partitions), "--partitions must be 1...256, found \(partitions)")
+        try checkOption("--report-every", reportEvery, in: 1...workflows)
+        try checkOption("--concurrency", concurrency, in: 1...Self.concurrencyMax)
+        try checkOption("--timer-ms", timerMs, in: 0...Self.timerMillisecondsMax)
+        try checkOption("--workers", workers, in: 1...Self.workersMax)
+        try checkOption("--max-concurrent-workflow-tasks", maxConcurrentWorkflowTasks, in: 1...Self.pollersMax)
+        try checkOption("--max-concurrent-activities", maxConcurrentActivities, in: 1...Self.pollersMax)
+        try checkOption("--cache-size", cacheSize, in: 0...Self.cacheSizeMax)
+        try checkOption("--partitions", partitions, in: 1...256)
         try checkOption(
             stallSeconds > 0 && stallSeconds <= 3_600,
             "--stall-seconds must be above 0 and at most 3600, found \(stallSeconds)")
         let segmentMibMax = 1 << 10
-        try checkOption(
-            (1...segmentMibMax).contains(segmentMib), "--segment-mib must be 1...\(segmentMibMax), found \(segmentMib)")
+        try checkOption("--segment-mib", segmentMib, in: 1...segmentMibMax)
         var isDirectory: ObjCBool = false
         try checkOption(
             FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue,

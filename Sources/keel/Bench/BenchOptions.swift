@@ -11,3 +11,10 @@ enum DurabilityChoice: String, ExpressibleByArgument, CaseIterable {
 func checkOption(_ condition: Bool, _ message: @autoclosure () -> String) throws {
     if !condition { throw ValidationError(message()) }
 }
+
+/// Throws a `ValidationError` saying "`option` must be `lower`...`upper`, found `value`" unless
+/// `range` holds `value`.
+func checkOption<Value: Comparable>(_ option: String, _ value: Value, in range: ClosedRange<Value>) throws {
+    try checkOption(
+        range.contains(value), "\(option) must be \(range.lowerBound)...\(range.upperBound), found \(value)")
+}
