@@ -126,6 +126,16 @@ import Testing
         }
     }
 
+    /// Found by `FuzzEngineInputs` (`FailCases/FuzzEngineInputs/crash-f7c1ce62…`): a checkpoint part
+    /// whose chunk index is the largest 32-bit value overflowed when its description numbered it from 1.
+    @Test func aCheckpointPartWithTheLargestChunkIndexIsDescribed() throws {
+        let stream = EngineCheckpoint.partStream(checkpointID: 0xABC, partition: 3).bytes
+        let payload = [EngineRecordKind.checkpointPart.rawValue, 0] + [UInt8](repeating: 0xFF, count: 8) + [1, 2, 3]
+        let description = try EngineInputs.describeRecord(stream: stream, payload: payload)
+        #expect(description.contains("chunk 4294967296 of 4294967295"), "\(description)")
+        #expect(description.contains("partition 3") && description.contains("(3 bytes)"), "\(description)")
+    }
+
     @Test func describesEachKindOfRecordOnOneLine() throws {
         let runStream = Self.run.stream.bytes
         let fired = EventCodec.encode(

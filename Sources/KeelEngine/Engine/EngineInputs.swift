@@ -100,7 +100,7 @@ public enum EngineInputs {
             count |= UInt32(payload[6 + index]) << (8 * UInt32(index))
         }
         return
-            "checkpoint part: checkpoint id \(String(checkpointID, radix: 16)), partition \(partition), chunk \(chunk + 1) of \(count) (\(payload.count - 10) bytes)"
+            "checkpoint part: checkpoint id \(String(checkpointID, radix: 16)), partition \(partition), chunk \(UInt64(chunk) + 1) of \(count) (\(payload.count - 10) bytes)"
     }
 
     static func describe(_ key: RunKey) -> String {
