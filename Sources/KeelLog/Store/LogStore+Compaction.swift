@@ -98,16 +98,14 @@ extension LogStore {
     }
 
     /// Compacts every eligible run; returns what was done. Not reentrant: the checkpoint a compaction
-    /// writes can roll the head, and the roll's own compaction is left to this pass. A planned run is
-    /// compacted only while all its members are still in the segment table.
+    /// writes can roll the head, and the roll's own compaction is left to this pass (a nested pass would
+    /// compact segments this one has planned and free their slots under it).
     func compactNow() throws(LogError) -> CompactionReport {
         var report = CompactionReport()
         guard !writer.isCompacting else { return report }
         writer.isCompacting = true
         defer { writer.isCompacting = false }
         for run in compactionRuns() {
-            let current = state.withLock { Set($0.sealed.map(\.descriptor.segmentID)) }
-            guard run.allSatisfy({ current.contains($0.descriptor.segmentID) }) else { continue }
             try compact(run, report: &report)
         }
         return report
