@@ -41,7 +41,7 @@ struct BenchDispatchCommand: ParsableCommand {
             (queues...Self.pollersMax).contains(pollers),
             "--pollers must be \(queues)...\(Self.pollersMax) (at least one per queue), found \(pollers)")
         try checkOption("--producers", producers, in: 1...Self.producersMax)
-        try checkOption((1...1_000_000).contains(burst), "--burst must be 1...1000000, found \(burst)")
+        try checkOption("--burst", burst, in: 1...1_000_000)
         try checkOption(
             pollTimeout > 0 && pollTimeout <= 3_600,
             "--poll-timeout must be above 0 and at most 3600, found \(pollTimeout)")

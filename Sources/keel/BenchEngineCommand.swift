@@ -65,8 +65,7 @@ struct BenchEngineCommand: ParsableCommand {
         if let openWorkflows {
             try checkOption("--open-workflows", openWorkflows, in: 1...Self.workflowsMax)
         }
-        try checkOption(
-            (1...60_000).contains(syncIntervalMs), "--sync-interval-ms must be 1...60000, found \(syncIntervalMs)")
+        try checkOption("--sync-interval-ms", syncIntervalMs, in: 1...60_000)
         let events = workflows * EngineBenchmark.eventsPerWorkflow(activities: activitiesPerWorkflow)
         try checkOption(
             events <= Self.eventsMax,

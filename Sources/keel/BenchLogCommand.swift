@@ -69,14 +69,10 @@ struct BenchLogCommand: ParsableCommand {
         try checkOption("--records", records, in: 1...Self.recordsMax)
         try checkOption("--batch", batch, in: 1...commitRecordsMax)
         try checkOption("--concurrency", concurrency, in: 1...Self.concurrencyMax)
-        try checkOption(
-            Self.recordBytesRange.contains(recordBytes),
-            "--record-bytes must be \(Self.recordBytesRange.lowerBound)...\(Self.recordBytesRange.upperBound), found \(recordBytes)"
-        )
+        try checkOption("--record-bytes", recordBytes, in: Self.recordBytesRange)
         let segmentMibMax = LogOptions.segmentBytesMax >> 20
         try checkOption("--segment-mib", segmentMib, in: 1...segmentMibMax)
-        try checkOption(
-            (1...60_000).contains(syncIntervalMs), "--sync-interval-ms must be 1...60000, found \(syncIntervalMs)")
+        try checkOption("--sync-interval-ms", syncIntervalMs, in: 1...60_000)
         try checkOption("--stream-records", streamRecords, in: 1...Self.streamRecordsMax)
         try checkOption(
             maxSeconds > 0 && maxSeconds <= Self.maxSecondsMax,
