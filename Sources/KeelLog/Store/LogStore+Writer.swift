@@ -1,5 +1,3 @@
-import Dispatch
-
 /// The writer thread: group commit, sealing and rolling the head, checkpoints and failure handling.
 extension LogStore {
     /// The writer thread's loop. It holds the store only while it handles a batch of jobs.
@@ -126,6 +124,7 @@ extension LogStore {
         failPendingMarks(LogError(.closed, "the log store closed before the dead marks were checkpointed"))
         for job in behind + queue.close() { job.fail(LogError(.closed, "the log store is closed")) }
         file.close()
+        writer.parallel.stop()
         // After every acknowledgement queued before it; then the notifier stops.
         notify(.closed(result, completion))
     }
@@ -358,7 +357,7 @@ extension LogStore {
             // The encoders, commits and plans are only read during the parallel section, and each
             // iteration writes only its own encoder.
             let work = UncheckedSendable((encoders: writer.encoders, commits: commits, plans: plans, flags: blockFlags))
-            DispatchQueue.concurrentPerform(iterations: plans.count) { index in
+            writer.parallel.run(count: plans.count) { index in
                 work.value.encoders[index].encode(
                     work.value.commits, work.value.plans[index], flags: work.value.flags[index],
                     writeSequence: writeSequence, salt: salt, compress: compress)

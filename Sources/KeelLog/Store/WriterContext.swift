@@ -23,6 +23,8 @@ final class WriterContext: @unchecked Sendable {
     var output: [UInt8] = []
     /// One encoder per block of the largest write so far.
     var encoders: [BlockEncoder] = []
+    /// Encodes the blocks of a large write on two threads.
+    let parallel = ParallelRunner()
 
     init(superblock: Superblock, nextSegmentID: UInt64, nextWriteSequence: UInt64, freeSlots: [UInt32]) {
         self.superblock = superblock
