@@ -203,8 +203,9 @@ keel_e2e() {
 keel_log() {
     local batch=$1 records=$2 seconds=$3
     local tmp rc command
+    # --data peers: the log appends the peers' records byte for byte, so every store writes the same data.
     command="keel bench log --records $records --batch $batch --concurrency 1 --max-seconds $seconds"
-    command+=" --stream-records 1000 --baseline none --path $SCRATCH --json"
+    command+=" --data peers --stream-records 1000 --baseline none --path $SCRATCH --json"
     tmp=$(mktemp)
     say "round $RUN/$RUNS: $command"
     # shellcheck disable=SC2086 # the command is words on purpose

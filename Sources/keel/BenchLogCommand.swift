@@ -10,7 +10,8 @@ struct BenchLogCommand: ParsableCommand {
         abstract: "Measure durable appends, stream reads and scans of the log, with SQLite and plain-file baselines.",
         discussion: """
             C appenders each append commits of B records and wait for their own durable acknowledgement; \
-            records are about 160-byte workflow-history events spread over many streams. Then one stream \
+            records are about 160-byte workflow-history events spread over many streams (--data history), \
+            or the peer kit's storage records byte for byte (--data peers). Then one stream \
             of --stream-records records is written in commits of 1,000 and read back (first with a cold \
             block cache after a reopen, then warm), and everything is scanned. Each phase stops after \
             --max-seconds. Baselines append the same records with the same batch and concurrency.
@@ -23,6 +24,14 @@ struct BenchLogCommand: ParsableCommand {
         case threads
         /// Swift tasks suspended in `await append(_:)`.
         case tasks
+    }
+
+    /// What the appended records are.
+    enum DataChoice: String, ExpressibleByArgument, CaseIterable {
+        /// `HistoryRecordGenerator`: events with random identifiers and numbers over many streams.
+        case history
+        /// `PeerRecordGenerator`: the peer kit's 160-byte records, byte for byte.
+        case peers
     }
 
     /// Which baselines run after the log.
@@ -54,7 +63,13 @@ struct BenchLogCommand: ParsableCommand {
     @Option(help: "Appenders, each waiting for its own acknowledgement.") var concurrency = 1
     @Option(help: "Run the log's appenders as threads or Swift tasks (baselines always use threads).")
     var appenders = AppenderChoice.threads
-    @Option(help: "Payload bytes of each record.") var recordBytes = 160
+    @Option(help: "Payload bytes of each record (with --data history).") var recordBytes = 160
+    @Option(
+        help: """
+            The records: workflow-history events with random identifiers (history), or the peer kit's \
+            160-byte records byte for byte (peers), which compress about twice as well.
+            """)
+    var data = DataChoice.history
     @Option(help: "Segment size in MiB.") var segmentMib = 64
     @Option(help: "When an append is acknowledged.") var durability = DurabilityChoice.fsync
     @Option(help: "Sync interval with --durability relaxed, in milliseconds.") var syncIntervalMs = 10
@@ -70,6 +85,10 @@ struct BenchLogCommand: ParsableCommand {
         try checkOption("--batch", batch, in: 1...commitRecordsMax)
         try checkOption("--concurrency", concurrency, in: 1...Self.concurrencyMax)
         try checkOption("--record-bytes", recordBytes, in: Self.recordBytesRange)
+        try checkOption(
+            data == .history || recordBytes == PeerRecordGenerator.recordBytes,
+            "--record-bytes applies to --data history; the peers' records are \(PeerRecordGenerator.recordBytes) bytes, found \(recordBytes)"
+        )
         let segmentMibMax = LogOptions.segmentBytesMax >> 20
         try checkOption("--segment-mib", segmentMib, in: 1...segmentMibMax)
         try checkOption("--sync-interval-ms", syncIntervalMs, in: 1...60_000)
@@ -114,16 +133,23 @@ struct BenchLogCommand: ParsableCommand {
         progress.phase(
             "generating \(BenchFormat.grouped(records)) records of \(recordBytes) bytes "
                 + "(commits of \(batch), \(concurrency) appender\(concurrency == 1 ? "" : "s"))")
-        var generator = HistoryRecordGenerator(recordBytes: recordBytes)
         var commits: [[LogRecord]] = []
         commits.reserveCapacity((records + batch - 1) / batch)
-        var remaining = records
-        while remaining > 0 {
-            let count = min(batch, remaining)
-            commits.append(generator.commit(recordCount: count))
-            remaining -= count
+        let history: [LogRecord]
+        switch data {
+        case .history:
+            var generator = HistoryRecordGenerator(recordBytes: recordBytes)
+            for start in stride(from: 0, to: records, by: batch) {
+                commits.append(generator.commit(recordCount: min(batch, records - start)))
+            }
+            history = generator.history(of: StreamKey("wf-read/run-1"), count: streamRecords)
+        case .peers:
+            var generator = PeerRecordGenerator()
+            for start in stride(from: 0, to: records, by: batch) {
+                commits.append(generator.commit(recordCount: min(batch, records - start)))
+            }
+            history = generator.history(of: StreamKey("order-read"), count: streamRecords)
         }
-        let history = generator.history(of: StreamKey("wf-read/run-1"), count: streamRecords)
         let timeLimit = Duration.milliseconds(Int64(maxSeconds * 1000))
 
         let keel = try KeelPhase(command: self, directory: directory + "/keel", progress: progress)

@@ -65,4 +65,37 @@ import Testing
         #expect(output.status != 0)
         #expect(output.stderr.contains("--batch must be 1...65536, found 0"), "stderr: \(output.stderr)")
     }
+
+    /// The compression ratio `keel bench log --json` reports for 2,000 records of `data`.
+    private func compressionRatio(data: String, directory: String) throws -> Double {
+        let output = try KeelBinary.run([
+            "bench", "log", "--records", "2000", "--batch", "100", "--data", data, "--stream-records", "100",
+            "--baseline", "none", "--json", "--path", directory,
+        ])
+        #expect(output.status == 0, "keel bench log --data \(data) failed: \(output.stderr)")
+        let parsed = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8))
+        let object = try #require(parsed as? [String: Any], "expected one JSON object, found: \(output.stdout)")
+        #expect(object["data"] as? String == data)
+        #expect(object["records"] as? Int == 2000)
+        return try #require((object["compression_ratio"] as? NSNumber)?.doubleValue)
+    }
+
+    @Test func benchLogWithThePeersRecordsAppendsTheirMoreRepetitiveText() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let history = try compressionRatio(data: "history", directory: directory)
+        let peers = try compressionRatio(data: "peers", directory: directory)
+        // The peer kit's records differ only in a few counters and padding; the history events carry
+        // random identifiers and numbers.
+        #expect(peers > 4 && peers > history * 1.3, "peers \(peers)x against history \(history)x")
+    }
+
+    @Test func benchLogRejectsARecordSizeForThePeersFixedSizeRecords() throws {
+        let output = try KeelBinary.run(["bench", "log", "--data", "peers", "--record-bytes", "100", "--json"])
+        #expect(output.status != 0)
+        #expect(
+            output.stderr.contains(
+                "--record-bytes applies to --data history; the peers' records are 160 bytes, found 100"),
+            "stderr: \(output.stderr)")
+    }
 }

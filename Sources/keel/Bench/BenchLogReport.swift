@@ -22,6 +22,7 @@ struct BenchLogReport {
         object.set("concurrency", command.concurrency)
         object.set("appenders", command.appenders.rawValue)
         object.set("record_bytes", command.recordBytes)
+        object.set("data", command.data.rawValue)
         object.set("segment_mib", command.segmentMib)
         object.set("durability", command.durability.rawValue)
         object.set("max_seconds", command.maxSeconds, decimals: 1)
@@ -87,7 +88,7 @@ struct BenchLogReport {
         }
         let append = keel.append
         lines.append(
-            "keel bench log: \(BenchFormat.grouped(command.records)) records of \(command.recordBytes) bytes, "
+            "keel bench log: \(BenchFormat.grouped(command.records)) \(command.data == .peers ? "peer " : "")records of \(command.recordBytes) bytes, "
                 + "commits of \(command.batch), \(command.concurrency) appender \(command.appenders == .tasks ? "task" : "thread")\(command.concurrency == 1 ? "" : "s"), "
                 + "\(command.durability.rawValue), \(command.segmentMib) MiB segments")
         lines.append("")
