@@ -31,8 +31,7 @@ extension LogStore {
                         holders += 1
                     }
                 }
-                let headCount =
-                    shared.head.streams[identity.low]?.reduce(UInt64(0)) { $0 + UInt64($1.recordCount) } ?? 0
+                let headCount = shared.head.recordCount(of: identity.low)
                 if headCount > 0 {
                     shared.head.deadRecordCount += headCount
                     holders += 1

@@ -26,11 +26,12 @@ extension LogStore {
                             salt: segment.descriptor.salt, entries: entries))
                 }
             }
-            if let entries = shared.head.streams[identity.low] {
+            let headEntries = shared.head.entries(of: identity.low)
+            if !headEntries.isEmpty {
                 sources.append(
                     ReadSource(
                         slot: shared.head.slot, segmentID: shared.head.segmentID, salt: shared.head.salt,
-                        entries: entries))
+                        entries: headEntries))
             }
             return (sources, shared.beginRead(), false)
         }

@@ -282,10 +282,9 @@ extension LogStore {
     /// `blocks` blocks, leaving room for its index.
     func headFits(bytes: Int, records: Int, blocks: Int) -> Bool {
         state.withLock { shared in
-            let head = shared.head
-            let end = head.blocksEnd + UInt64(bytes)
+            let end = shared.head.blocksEnd + UInt64(bytes)
             let indexBytes = IndexRegion.byteCount(
-                entries: head.entryCount + records, lsnEntries: head.lsnEntries.count + blocks)
+                entries: shared.head.entryCount + records, lsnEntries: shared.head.lsnEntries.count + blocks)
             return Layout.alignUp(end, UInt64(Layout.pageBytes)) + UInt64(indexBytes) <= segmentBytes
         }
     }
@@ -298,7 +297,11 @@ extension LogStore {
         if !headFits(bytes: bound, records: recordTotal, blocks: blockBound) {
             try sealAndRoll()
         }
-        let (head, firstLSN) = state.withLock { ($0.head, $0.nextLSN) }
+        // Only the head's position is taken: a copy of its index arrays, alive when the index is
+        // extended below, would make that extension copy them whole.
+        let (head, firstLSN) = state.withLock {
+            ((slot: $0.head.slot, salt: $0.head.salt, blocksEnd: $0.head.blocksEnd), $0.nextLSN)
+        }
         let writeSequence = writer.takeWriteSequence()
         let salt = head.salt
         let compress = options.compression

@@ -299,8 +299,13 @@ struct HeadState {
     var salt: UInt64
     var firstLSN: UInt64
     var blocksEnd: UInt64
-    var streams: [UInt64: [IndexEntry]] = [:]
-    var entryCount = 0
+    /// Index entries in the order their blocks were written.
+    var entries: [IndexEntry] = []
+    /// For each entry, the position in `entries` of the previous entry of its stream, or -1.
+    private var previousOfStream: [Int32] = []
+    /// Each stream's latest entry: the end of the chain through `previousOfStream`.
+    private var latestOfStream: [UInt64: Int32] = [:]
+    var entryCount: Int { entries.count }
     /// Every records block, in order: for scans.
     var blockStarts: [LSNEntry] = []
     /// Sparse LSN entries, as the sealed index will hold them.
@@ -317,12 +322,13 @@ struct HeadState {
     }
 
     /// Records a block written at `offset` holding `counts` records per stream.
+    /// One flat array and one dictionary update per stream: no array per stream to grow.
     mutating func add(block header: BlockHeader, at offset: UInt64, counts: [(UInt64, UInt32)]) {
         for (stream, count) in counts {
-            streams[stream, default: []].append(
-                IndexEntry(stream: stream, blockOffset: UInt32(offset), recordCount: count))
+            let position = Int32(entries.count)
+            entries.append(IndexEntry(stream: stream, blockOffset: UInt32(offset), recordCount: count))
+            previousOfStream.append(latestOfStream.updateValue(position, forKey: stream) ?? -1)
         }
-        entryCount += counts.count
         let entry = LSNEntry(firstLSN: header.firstLSN, blockOffset: offset)
         blockStarts.append(entry)
         let window = UInt64(Layout.lsnIndexWindowBytes)
@@ -332,13 +338,30 @@ struct HeadState {
         recordCount += UInt64(header.recordCount)
     }
 
-    func sortedEntries() -> [IndexEntry] {
-        var all: [IndexEntry] = []
-        all.reserveCapacity(entryCount)
-        for (_, entries) in streams { all.append(contentsOf: entries) }
-        all.sort()
-        return all
+    /// The entries of `stream` in block order (empty when it has none in the head).
+    func entries(of stream: UInt64) -> [IndexEntry] {
+        guard var position = latestOfStream[stream] else { return [] }
+        var found: [IndexEntry] = []
+        while position >= 0 {
+            found.append(entries[Int(position)])
+            position = previousOfStream[Int(position)]
+        }
+        found.reverse()
+        return found
     }
+
+    /// How many records `stream` has in the head.
+    func recordCount(of stream: UInt64) -> UInt64 {
+        guard var position = latestOfStream[stream] else { return 0 }
+        var total: UInt64 = 0
+        while position >= 0 {
+            total += UInt64(entries[Int(position)].recordCount)
+            position = previousOfStream[Int(position)]
+        }
+        return total
+    }
+
+    func sortedEntries() -> [IndexEntry] { entries.sorted() }
 }
 
 /// State shared between the writer and readers, under `LogStore.state`.

@@ -221,7 +221,7 @@ enum Recovery {
         }
         counters.tornTailBytes = scan.tornBytes
         for (identity, _) in checkpoint.dead {
-            head.deadRecordCount += head.streams[identity.low]?.reduce(0) { $0 + UInt64($1.recordCount) } ?? 0
+            head.deadRecordCount += head.recordCount(of: identity.low)
         }
 
         var free: [UInt32] = []
