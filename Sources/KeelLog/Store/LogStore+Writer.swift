@@ -5,11 +5,15 @@ extension LogStore {
         var appends: [Commit] = []
         while true {
             let timeout = reference.store?.writerTimeout()
-            let jobs = queue.takeAll(timeoutNanoseconds: timeout ?? nil)
+            let jobs = queue.takeAll(timeoutNanoseconds: timeout ?? nil, watchNanoseconds: writerWatchNanoseconds)
             guard let store = reference.store else { return }
             if !store.handle(jobs, appends: &appends) { return }
         }
     }
+
+    /// How long the writer watches its empty queue for the next job before it sleeps: about the time
+    /// an appender takes to send its next commit after an acknowledgement.
+    static let writerWatchNanoseconds: UInt64 = 50_000
 
     /// How long the writer may sleep: until the next relaxed-durability sync or the checkpoint that makes
     /// pending dead marks durable is due, or forever.
