@@ -121,10 +121,7 @@ extension LogStore {
             }
         }
         // Mappings hold the open file (and with it the lock) until they are unmapped.
-        state.withLock { shared in
-            shared.isClosed = true
-            shared.sealed.removeAll()
-        }
+        state.withLock { $0.sealed.removeAll() }
         failPendingMarks(LogError(.closed, "the log store closed before the dead marks were checkpointed"))
         for job in behind + queue.close() { job.fail(LogError(.closed, "the log store is closed")) }
         file.close()

@@ -166,18 +166,14 @@ public final class LogStore: @unchecked Sendable {
     }
 
     func submit(_ job: Job) {
-        let closed = state.withLock { $0.isClosed }
-        if closed {
-            job.fail(LogError(.closed, "the log store is closed"))
-            return
-        }
+        // The queue itself refuses jobs once the store has closed: no lock of the shared state here,
+        // which every appender would otherwise contend for with the writer.
         switch queue.push(job, limit: options.pendingCommitsMax) {
         case .added:
             break
         case .full:
             job.fail(.limit("more than \(options.pendingCommitsMax) commits are waiting for the writer"))
         case .closed:
-            // The writer closed the store between the check above and the push.
             job.fail(LogError(.closed, "the log store is closed"))
         }
     }
@@ -373,7 +369,6 @@ struct SharedState {
     var nextLSN: UInt64
     var slotCount: UInt32
     var failure: LogError? = nil
-    var isClosed = false
     var readEpoch: UInt64 = 1
     var activeReads: [UInt64: Int] = [:]
     var counters = LogCounters()
