@@ -254,7 +254,6 @@ final class RawBuffer {
 
 /// Builds one block at a time into a reusable buffer: records are added raw, then sealed into
 /// header + (compressed) payload with its checksum.
-nonisolated(unsafe) var lz4Nanos: UInt64 = 0
 struct BlockBuilder {
     private let storage = RawBuffer(capacity: 64 << 10)
     private(set) var recordCount: UInt32 = 0
@@ -317,8 +316,6 @@ struct BlockBuilder {
             recordCount: recordCount, rawBytes: UInt32(rawCount), storedBytes: UInt32(rawCount))
         output.withUnsafeMutableBytes { all in
             let payloadArea = UnsafeMutableRawBufferPointer(rebasing: all[(start + Layout.blockHeaderBytes)...])
-            let tz = monotonicNanoseconds()
-            defer { lz4Nanos &+= monotonicNanoseconds() - tz }
             if bound > 0,
                 let size = Codec.compress(
                     source, into: UnsafeMutableRawBufferPointer(rebasing: payloadArea[0..<bound])),
