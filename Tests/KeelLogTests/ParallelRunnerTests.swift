@@ -7,7 +7,7 @@ import Testing
     import Glibc
 #endif
 
-@Suite struct ParallelRunnerTests {
+@Suite(.timeLimit(.minutes(1))) struct ParallelRunnerTests {
     /// Counts calls per index.
     final class Calls: Sendable {
         let counts: Mutex<[Int]>
