@@ -135,21 +135,12 @@ struct BenchLogCommand: ParsableCommand {
                 + "(commits of \(batch), \(concurrency) appender\(concurrency == 1 ? "" : "s"))")
         var commits: [[LogRecord]] = []
         commits.reserveCapacity((records + batch - 1) / batch)
-        let history: [LogRecord]
-        switch data {
-        case .history:
-            var generator = HistoryRecordGenerator(recordBytes: recordBytes)
-            for start in stride(from: 0, to: records, by: batch) {
-                commits.append(generator.commit(recordCount: min(batch, records - start)))
-            }
-            history = generator.history(of: StreamKey("wf-read/run-1"), count: streamRecords)
-        case .peers:
-            var generator = PeerRecordGenerator()
-            for start in stride(from: 0, to: records, by: batch) {
-                commits.append(generator.commit(recordCount: min(batch, records - start)))
-            }
-            history = generator.history(of: StreamKey("order-read"), count: streamRecords)
+        var generator: any BenchRecordGenerator =
+            data == .peers ? PeerRecordGenerator() : HistoryRecordGenerator(recordBytes: recordBytes)
+        for start in stride(from: 0, to: records, by: batch) {
+            commits.append(generator.commit(recordCount: min(batch, records - start)))
         }
+        let history = generator.history(of: generator.readStream, count: streamRecords)
         let timeLimit = Duration.milliseconds(Int64(maxSeconds * 1000))
 
         let keel = try KeelPhase(command: self, directory: directory + "/keel", progress: progress)

@@ -21,7 +21,17 @@ struct BenchRandom {
 /// A commit is a sequence of workflow task completions: runs of 1 to 8 consecutive events of one
 /// workflow, each from a pool of active workflows. Workflows finish after 20 to 200 events and are
 /// replaced by new ones, so the number of streams grows with the log as it would in an engine.
-struct HistoryRecordGenerator {
+/// What `keel bench log` appends: commits of records, then one long stream that it reads back.
+protocol BenchRecordGenerator {
+    /// The next `count` records.
+    mutating func commit(recordCount count: Int) -> [LogRecord]
+    /// `count` records, all in stream `key`.
+    mutating func history(of key: StreamKey, count: Int) -> [LogRecord]
+    /// The stream the read phase writes and reads back.
+    var readStream: StreamKey { get }
+}
+
+struct HistoryRecordGenerator: BenchRecordGenerator {
     /// The seed every benchmark run starts from.
     static let seed: UInt64 = 0x6B65_656C_6265_6E63
 
@@ -86,6 +96,8 @@ struct HistoryRecordGenerator {
     }
 
     /// Returns `count` consecutive events of one long-running workflow stream named `key`.
+    var readStream: StreamKey { StreamKey("wf-read/run-1") }
+
     mutating func history(of key: StreamKey, count: Int) -> [LogRecord] {
         var workflow = Workflow(key: key, nextEventID: 1, length: .max)
         return (0..<count).map { _ in LogRecord(stream: key, payload: event(of: &workflow)) }

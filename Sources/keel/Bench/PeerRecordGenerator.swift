@@ -7,7 +7,7 @@ import KeelLog
 /// Record `i` is a JSON event of workflow `order-<i / 12>`, padded with `x` to 160 bytes. Its stream
 /// is that workflow, so each stream gets 12 consecutive records. The text repeats far more than
 /// `HistoryRecordGenerator`'s (no random identifiers or numbers): it compresses about twice as well.
-struct PeerRecordGenerator {
+struct PeerRecordGenerator: BenchRecordGenerator {
     /// Records per workflow (stream), as in the peer kit.
     static let recordsPerWorkflow = 12
     /// The length the peers pad a record to.
@@ -20,6 +20,8 @@ struct PeerRecordGenerator {
     ]
 
     private var next = 0
+
+    var readStream: StreamKey { StreamKey("order-read") }
 
     /// The next `count` records of the sequence.
     mutating func commit(recordCount count: Int) -> [LogRecord] {
