@@ -12,8 +12,9 @@ struct BenchLogCommand: ParsableCommand {
             C appenders each append commits of B records and wait for their own durable acknowledgement; \
             records are about 160-byte workflow-history events spread over many streams (--data history), \
             or the peer kit's storage records byte for byte (--data peers). Then one stream \
-            of --stream-records records is written in commits of 1,000 and read back (first with a cold \
-            block cache after a reopen, then warm), and everything is scanned. Each phase stops after \
+            of --stream-records records is written in commits of 1,000 and read back: first after a \
+            reopen, then uncached (the block cache emptied before each read), then cached; and \
+            everything is scanned. Each phase stops after \
             --max-seconds. Baselines append the same records with the same batch and concurrency.
             """
     )
@@ -51,7 +52,7 @@ struct BenchLogCommand: ParsableCommand {
     static let streamRecordsMax = 1_000_000
     /// Records per commit when writing the read stream.
     static let streamCommitRecords = 1_000
-    /// Warm reads of the stream after the cold one.
+    /// Uncached and then cached reads of the stream after the first one.
     static let warmReads = 5
     /// Longest phase.
     static let maxSecondsMax = 3_600.0
@@ -238,8 +239,18 @@ struct KeelResult {
     var dataFileBytes: UInt64
     var stream: AppendRunResult
     var reopen: Duration
+    /// The first read after the reopen: block cache empty, and the process's memory not yet
+    /// touched by reads (every page the read allocates is faulted in).
     var coldRead: Duration
+    /// Minor page faults during the first read (nil where not measured).
+    var coldReadPageFaults: Int?
+    /// Reads after `LogStore.releaseMemory()` emptied the block cache.
+    var uncachedReads: [Duration]
+    /// Reads served from the block cache.
     var warmReads: [Duration]
+    /// Uncached and cached reads through the lending `read(stream:from:_:)`, payloads read in place.
+    var inPlaceUncachedReads: [Duration]
+    var inPlaceReads: [Duration]
     var scanRecords: Int
     var scanElapsed: Duration
     var isScanCapped: Bool
@@ -247,12 +258,18 @@ struct KeelResult {
     var compressionRatio: Double { storedBytes > 0 ? Double(rawBytes) / Double(storedBytes) : 0 }
     var coldReadRecordsPerSecond: Double { rate(stream.records, coldRead) }
     /// The median of the warm reads.
-    var warmReadRecordsPerSecond: Double {
-        let sorted = warmReads.sorted()
-        return sorted.isEmpty ? 0 : rate(stream.records, sorted[sorted.count / 2])
-    }
+    var warmReadRecordsPerSecond: Double { median(warmReads) }
+    /// The median of the uncached reads.
+    var uncachedReadRecordsPerSecond: Double { median(uncachedReads) }
+    var inPlaceUncachedReadRecordsPerSecond: Double { median(inPlaceUncachedReads) }
+    var inPlaceReadRecordsPerSecond: Double { median(inPlaceReads) }
     var bestReadRecordsPerSecond: Double { warmReads.min().map { rate(stream.records, $0) } ?? 0 }
     var scanRecordsPerSecond: Double { rate(scanRecords, scanElapsed) }
+
+    func median(_ reads: [Duration]) -> Double {
+        let sorted = reads.sorted()
+        return sorted.isEmpty ? 0 : rate(stream.records, sorted[sorted.count / 2])
+    }
 
     func rate(_ count: Int, _ elapsed: Duration) -> Double {
         elapsed.seconds > 0 ? Double(count) / elapsed.seconds : 0
@@ -305,14 +322,18 @@ struct KeelPhase {
             makeAppend: Self.appender(store))
         do { try store.close() } catch { throw BenchError("keel", error) }
 
-        progress.phase("KeelLog: reopen, read the stream (cold, then \(BenchLogCommand.warmReads) warm), scan")
+        progress.phase(
+            "KeelLog: reopen, read the stream (first, then \(BenchLogCommand.warmReads) uncached and "
+                + "\(BenchLogCommand.warmReads) cached, copied and in place), scan")
         let clock = ContinuousClock()
         let reopenStart = clock.now
         store = try open(path, options)
         let reopen = clock.now - reopenStart
         let key = history[0].stream
         let expected = history.prefix(stream.records)
+        let faultsBefore = Self.minorPageFaults()
         let (firstRead, coldRead) = try timedRead(store, key)
+        let coldReadPageFaults = faultsBefore.flatMap { before in Self.minorPageFaults().map { $0 - before } }
         guard firstRead.count == expected.count, zip(firstRead, expected).allSatisfy({ $0.payload == $1.payload })
         else {
             throw BenchError(
@@ -320,14 +341,36 @@ struct KeelPhase {
                 "stream read: expected the \(expected.count) records written, found \(firstRead.count) records"
                     + (firstRead.count == expected.count ? " with different payloads" : ""))
         }
+        // Uncached reads empty the block cache first; cached ones follow them. Each kind copies the
+        // records out (`read(stream:)`) and reads them in place (the lending `read(stream:_:)`).
+        var uncachedReads: [Duration] = []
+        var inPlaceUncachedReads: [Duration] = []
         var warmReads: [Duration] = []
-        let readDeadline = clock.now + timeLimit
-        while warmReads.count < BenchLogCommand.warmReads, clock.now < readDeadline {
-            let (records, elapsed) = try timedRead(store, key)
-            guard records.count == expected.count else {
-                throw BenchError("keel", "warm stream read: expected \(expected.count) records, found \(records.count)")
+        var inPlaceReads: [Duration] = []
+        let payloadBytes = expected.reduce(0) { $0 + $1.payload.count }
+        for isCached in [false, true] {
+            let readDeadline = clock.now + timeLimit
+            for round in 0..<(2 * BenchLogCommand.warmReads) {
+                guard clock.now < readDeadline else { break }
+                if !isCached { store.releaseMemory() }
+                if round % 2 == 0 {
+                    let (records, elapsed) = try timedRead(store, key)
+                    guard records.count == expected.count else {
+                        throw BenchError(
+                            "keel", "stream read: expected \(expected.count) records, found \(records.count)")
+                    }
+                    if isCached { warmReads.append(elapsed) } else { uncachedReads.append(elapsed) }
+                } else {
+                    let (count, bytes, elapsed) = try timedReadInPlace(store, key)
+                    guard count == expected.count, bytes == payloadBytes else {
+                        throw BenchError(
+                            "keel",
+                            "stream read in place: expected \(expected.count) records of \(payloadBytes) bytes, "
+                                + "found \(count) records of \(bytes) bytes")
+                    }
+                    if isCached { inPlaceReads.append(elapsed) } else { inPlaceUncachedReads.append(elapsed) }
+                }
             }
-            warmReads.append(elapsed)
         }
 
         let expectedTotal = append.records + stream.records
@@ -363,7 +406,9 @@ struct KeelPhase {
             append: append, rawBytes: after.rawBytesAppended - before.rawBytesAppended,
             storedBytes: after.storedBytesWritten - before.storedBytesWritten, writes: after.writes - before.writes,
             syncs: after.syncs - before.syncs, segmentsSealed: after.segmentsSealed - before.segmentsSealed,
-            dataFileBytes: dataFileBytes, stream: stream, reopen: reopen, coldRead: coldRead, warmReads: warmReads,
+            dataFileBytes: dataFileBytes, stream: stream, reopen: reopen, coldRead: coldRead,
+            coldReadPageFaults: coldReadPageFaults, uncachedReads: uncachedReads, warmReads: warmReads,
+            inPlaceUncachedReads: inPlaceUncachedReads, inPlaceReads: inPlaceReads,
             scanRecords: scanned, scanElapsed: scanElapsed, isScanCapped: isScanCapped)
     }
 
@@ -378,6 +423,35 @@ struct KeelPhase {
 
     private func open(_ path: String, _ options: LogOptions) throws(BenchError) -> LogStore {
         do { return try LogStore.open(path: path, options: options) } catch { throw BenchError("keel", error) }
+    }
+
+    /// Minor page faults of this process so far (Linux; nil elsewhere).
+    private static func minorPageFaults() -> Int? {
+        #if os(Linux)
+            var usage = rusage()
+            guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return nil }
+            return usage.ru_minflt
+        #else
+            return nil
+        #endif
+    }
+
+    /// Reads the stream through the lending read; returns the records and payload bytes it saw.
+    private func timedReadInPlace(_ store: LogStore, _ key: StreamKey) throws(BenchError) -> (Int, Int, Duration) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var count = 0
+        var bytes = 0
+        do {
+            try store.read(stream: key) { _, payload in
+                count += 1
+                bytes += payload.count
+                return true
+            }
+        } catch {
+            throw BenchError("keel", error)
+        }
+        return (count, bytes, clock.now - start)
     }
 
     private func timedRead(_ store: LogStore, _ key: StreamKey) throws(BenchError) -> ([StoredRecord], Duration) {

@@ -6,6 +6,8 @@ import Testing
     static let positiveKeys = [
         "records_per_s", "acks_per_s", "commit_p50_us", "commit_p99_us", "commit_max_us", "bytes_written",
         "raw_bytes", "compression_ratio", "stream_read_records_per_s", "stream_read_cold_records_per_s",
+        "stream_read_uncached_records_per_s", "stream_read_in_place_records_per_s",
+        "stream_read_in_place_uncached_records_per_s",
         "scan_records_per_s", "sqlite_records_per_s", "ratio_vs_sqlite", "file_records_per_s", "ratio_vs_file",
     ]
 

@@ -70,6 +70,40 @@ func record(_ stream: String, _ text: String) -> LogRecord {
         #expect(try reopened.read(stream: StreamKey("s3")).map(\.payload) == s3.map(\.payload))
         try reopened.close()
     }
+
+    @Test func releaseMemoryEmptiesTheBlockCacheAndReadsGoBackToTheFile() throws {
+        let directory = TemporaryDirectory()
+        var options = LogOptions()
+        options.segmentBytes = 1 << 20
+        options.blockRawBytesMax = 4096
+        options.blockCacheBytes = 64 << 10
+        do {
+            let store = try LogStore.open(path: directory.file(), options: options)
+            for batch in 0..<20 {
+                try store.appendBlocking((0..<50).map { record("s\($0 % 3)", "\(batch)-\($0)-payload") })
+            }
+            try store.close()
+        }
+        let store = try LogStore.open(path: directory.file(), options: options)
+        let first = try store.read(stream: StreamKey("s1"))
+        #expect(first.count == 20 * 17)
+        let afterFirst = store.stats()
+        #expect(afterFirst.counters.cacheMisses > 0)
+        #expect(afterFirst.blockCacheBytes > 0)
+        #expect(afterFirst.blockCacheBytes <= options.blockCacheBytes)
+
+        #expect(try store.read(stream: StreamKey("s1")) == first)
+        let cached = store.stats()
+        #expect(cached.counters.cacheMisses == afterFirst.counters.cacheMisses)
+        #expect(cached.counters.cacheHits > afterFirst.counters.cacheHits)
+
+        #expect(store.releaseMemory() == cached.blockCacheBytes)
+        #expect(store.stats().blockCacheBytes == 0)
+        #expect(store.releaseMemory() == 0)
+        #expect(try store.read(stream: StreamKey("s1")) == first)
+        #expect(store.stats().counters.cacheMisses == cached.counters.cacheMisses * 2)
+        try store.close()
+    }
 }
 
 /// Regression tests for inputs the fuzzers found (`Fuzz/FailCases`).

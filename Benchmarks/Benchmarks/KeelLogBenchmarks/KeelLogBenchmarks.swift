@@ -99,12 +99,16 @@ let benchmarks: @Sendable () -> Void = {
 
     // 5. Reads of one 50,000-record stream, written once in setup. With the default block cache the
     // stream's blocks stay decoded in memory after the first read, so this measures the cached path:
-    // walking the index, filtering the blocks' records and copying out each record. The second
-    // variant turns the cache off (blockCacheBytes = 0) so every read also preads, checks and
-    // decompresses each block (from the page cache). One iteration is one read(stream:) of 50,000
-    // records, including freeing them.
-    for (name, cacheBytes) in [
-        ("Read 50k-record stream", LogOptions().blockCacheBytes), ("Read 50k-record stream without block cache", 0),
+    // walking the index and filtering the blocks' records. The variants without the cache
+    // (blockCacheBytes = 0) also pread, check and decompress each block (from the page cache) on
+    // every read. One iteration is one read of 50,000 records: either `read(stream:)`, which copies
+    // each record out (and the iteration frees them), or the lending `read(stream:_:)`, which hands
+    // each payload over in place.
+    for (name, cacheBytes, isInPlace) in [
+        ("Read 50k-record stream", LogOptions().blockCacheBytes, false),
+        ("Read 50k-record stream without block cache", 0, false),
+        ("Read 50k-record stream in place", LogOptions().blockCacheBytes, true),
+        ("Read 50k-record stream in place without block cache", 0, true),
     ] {
         let slot = FixtureSlot<ReadFixture>()
         var options = LogOptions()
@@ -114,7 +118,7 @@ let benchmarks: @Sendable () -> Void = {
             configuration: .init(metrics: coreMetrics + [recordsPerSecond, .peakMemoryResident], warmupIterations: 2)
         ) { (benchmark: Benchmark, fixture: ReadFixture) throws in
             let start = ContinuousClock.now
-            let count = try fixture.readAll()
+            let count = try isInPlace ? fixture.readInPlace() : fixture.readAll()
             benchmark.measurement(recordsPerSecond, rate(count, start.duration(to: .now)))
         } setup: {
             slot.keep(try ReadFixture(label: cacheBytes == 0 ? "read-uncached" : "read", options: options))

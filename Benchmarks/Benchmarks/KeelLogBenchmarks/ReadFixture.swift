@@ -47,6 +47,19 @@ final class ReadFixture {
         try store.read(stream: stream).count
     }
 
+    /// Reads the whole stream in place and returns how many records it holds.
+    func readInPlace() throws -> Int {
+        var count = 0
+        var bytes = 0
+        try store.read(stream: stream) { _, payload in
+            count += 1
+            bytes += payload.count
+            return true
+        }
+        guard bytes > 0 else { throw BenchmarkSetupError("read fixture: \(stream) has no payload bytes") }
+        return count
+    }
+
     func tearDown() {
         try? store.close()
         directory.remove()

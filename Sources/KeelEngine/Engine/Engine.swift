@@ -381,19 +381,26 @@ public final class Engine: Sendable {
     }
 
     func readHistory(_ key: RunKey, through lastEventID: Int64 = .max) throws(EngineError) -> [HistoryEvent] {
-        let records: [StoredRecord]
+        var events: [HistoryEvent] = []
+        var failure: EngineError? = nil
         do {
-            records = try core.store.read(stream: key.stream)
+            // Events are decoded in place from the store's blocks: no copy of each record.
+            try core.store.read(stream: key.stream) { _, payload in
+                guard payload.first == EngineRecordKind.event.rawValue else { return true }
+                do throws(EngineError) {
+                    let event = try EventCodec.decode(payload)
+                    if event.eventID > lastEventID { return false }
+                    events.append(event)
+                    return true
+                } catch {
+                    failure = error
+                    return false
+                }
+            }
         } catch {
             throw EngineError(.storage, "reading the history of \(key) failed", storageCause: error)
         }
-        var events: [HistoryEvent] = []
-        events.reserveCapacity(records.count)
-        for record in records where record.payload.first == EngineRecordKind.event.rawValue {
-            let event = try EventCodec.decode(record.payload)
-            if event.eventID > lastEventID { break }
-            events.append(event)
-        }
+        if let failure { throw failure }
         return events
     }
 

@@ -56,6 +56,19 @@ final class BlockCache: Sendable {
         }
     }
 
+    /// Bytes the cached blocks account for (payload plus a fixed overhead per block).
+    var bytes: Int { contents.withLock { $0.bytes } }
+
+    /// Drops every block; returns the bytes they accounted for. Readers holding a block keep it
+    /// until they are done.
+    func removeAll() -> Int {
+        contents.withLock { contents in
+            let released = contents.bytes
+            contents = Contents()
+            return released
+        }
+    }
+
     /// Drops every block of the given slots (their segments were freed).
     func removeSegments(slots: Set<UInt32>) {
         contents.withLock { contents in

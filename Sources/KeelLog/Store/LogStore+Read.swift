@@ -10,9 +10,43 @@ extension LogStore {
 
     /// Returns every record of `stream`, in LSN order (empty for an unknown or dead stream).
     ///
+    /// Each record's payload is copied out of its block; `read(stream:from:_:)` lends the bytes
+    /// instead, without an allocation per record.
+    ///
     /// - Complexity: O(s log n + b) for s segments, n index entries and b blocks holding the stream.
     /// - Throws: `.corrupt` when a block holding the stream fails its checksum.
     public func read(stream: StreamKey, from start: LSN = LSN(1)) throws(LogError) -> [StoredRecord] {
+        var result: [StoredRecord] = []
+        try visit(stream: stream, from: start) { expected in
+            // Counts come from disk: they size the result only up to a bound.
+            result.reserveCapacity(min(expected, 1 << 20))
+        } _: { lsn, payload in
+            result.append(StoredRecord(lsn: lsn, stream: stream, payload: Array(payload)))
+            return true
+        }
+        return result
+    }
+
+    /// Calls `body` with every record of `stream` from `start`, in LSN order, until it returns
+    /// false; nothing for an unknown or dead stream.
+    ///
+    /// The payload is lent from the decompressed block (in the block cache) and is valid only
+    /// during the call: copy what must outlive it. Nothing is allocated per record, so this is the
+    /// fast way to replay a stream into another structure.
+    ///
+    /// - Throws: `.corrupt` when a block holding the stream fails its checksum.
+    public func read(
+        stream: StreamKey, from start: LSN = LSN(1), _ body: (LSN, UnsafeRawBufferPointer) -> Bool
+    ) throws(LogError) {
+        try visit(stream: stream, from: start, expected: { _ in }, body)
+    }
+
+    /// The stream's blocks, from the sealed indexes and the head's: `expected` first learns how
+    /// many records they hold (as the index says), then `body` sees each record of the stream.
+    private func visit(
+        stream: StreamKey, from start: LSN, expected: (Int) -> Void,
+        _ body: (LSN, UnsafeRawBufferPointer) -> Bool
+    ) throws(LogError) {
         let identity = stream.identity
         let (sources, epoch, isDead) = state.withLock { shared -> ([ReadSource], UInt64, Bool) in
             if shared.dead[identity] != nil { return ([], 0, true) }
@@ -35,12 +69,10 @@ extension LogStore {
             }
             return (sources, shared.beginRead(), false)
         }
-        if isDead { return [] }
+        if isDead { return }
         defer { state.withLock { $0.endRead(epoch) } }
-        var result: [StoredRecord] = []
-        // Counts come from disk: they size the result only up to a bound.
-        let expected = sources.reduce(0) { $0 + $1.entries.reduce(0) { $0 + Int($1.recordCount) } }
-        result.reserveCapacity(min(expected, 1 << 20))
+        expected(sources.reduce(0) { $0 + $1.entries.reduce(0) { $0 + Int($1.recordCount) } })
+        var keepGoing = true
         for source in sources {
             for entry in source.entries {
                 let block = try loadBlock(
@@ -48,21 +80,23 @@ extension LogStore {
                 )
                 if block.header.lastLSN < start.rawValue { continue }
                 try collect(
-                    block, stream: stream, from: start.rawValue, offset: UInt64(entry.blockOffset), into: &result)
+                    block, stream: stream, from: start.rawValue, offset: UInt64(entry.blockOffset),
+                    keepGoing: &keepGoing, body)
+                if !keepGoing { return }
             }
         }
-        return result
     }
 
     private func collect(
-        _ block: CachedBlock, stream: StreamKey, from start: UInt64, offset: UInt64, into result: inout [StoredRecord]
+        _ block: CachedBlock, stream: StreamKey, from start: UInt64, offset: UInt64, keepGoing: inout Bool,
+        _ body: (LSN, UnsafeRawBufferPointer) -> Bool
     ) throws(LogError) {
         let wanted = stream.bytes
         try block.payload.withBytes { raw throws(LogError) in
             try wanted.withBytes { wantedBytes throws(LogError) in
                 try Block.forEachRecord(raw, header: block.header, offset: offset) { lsn, key, payload in
-                    guard lsn >= start, bytesEqual(key, wantedBytes) else { return }
-                    result.append(StoredRecord(lsn: LSN(lsn), stream: stream, payload: Array(payload)))
+                    guard keepGoing, lsn >= start, bytesEqual(key, wantedBytes) else { return }
+                    keepGoing = body(LSN(lsn), payload)
                 }
             }
         }

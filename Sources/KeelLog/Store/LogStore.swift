@@ -193,9 +193,15 @@ public final class LogStore: @unchecked Sendable {
                 headSlot: shared.head.slot, headFirstLSN: shared.head.firstLSN, headBlocksEnd: shared.head.blocksEnd,
                 headRecordCount: shared.head.recordCount, headDeadRecordCount: shared.head.deadRecordCount,
                 lastLSN: shared.nextLSN - 1, deadStreams: shared.dead.count, counters: shared.counters,
-                failure: shared.failure)
+                failure: shared.failure, blockCacheBytes: cache.bytes)
         }
     }
+
+    /// Empties the cache of decompressed blocks and returns the bytes it held, like SQLite's
+    /// `sqlite3_db_release_memory`. Useful on a small device under memory pressure; the next read
+    /// of each block goes to the file again. Nothing on disk changes.
+    @discardableResult
+    public func releaseMemory() -> Int { cache.removeAll() }
 }
 
 extension LogStore {
@@ -425,6 +431,8 @@ public struct LogStats: Sendable {
     public var deadStreams: Int
     public var counters: LogCounters
     public var failure: LogError?
+    /// Bytes held by the cache of decompressed blocks (bounded by `LogOptions.blockCacheBytes`).
+    public var blockCacheBytes = 0
 
     /// Slots neither sealed nor head: reusable space.
     public var freeSlots: Int { Int(slotCount) - sealedSegments.count - 1 }

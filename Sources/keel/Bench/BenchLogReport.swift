@@ -46,7 +46,11 @@ struct BenchLogReport {
         object.set("stream_write_records_per_s", keel.stream.recordsPerSecond, decimals: 0)
         object.set("reopen_ms", keel.reopen.seconds * 1000, decimals: 2)
         object.set("stream_read_cold_records_per_s", keel.coldReadRecordsPerSecond, decimals: 0)
+        if let faults = keel.coldReadPageFaults { object.set("stream_read_cold_page_faults", faults) }
+        object.set("stream_read_uncached_records_per_s", keel.uncachedReadRecordsPerSecond, decimals: 0)
         object.set("stream_read_records_per_s", keel.warmReadRecordsPerSecond, decimals: 0)
+        object.set("stream_read_in_place_uncached_records_per_s", keel.inPlaceUncachedReadRecordsPerSecond, decimals: 0)
+        object.set("stream_read_in_place_records_per_s", keel.inPlaceReadRecordsPerSecond, decimals: 0)
         object.set("stream_read_best_records_per_s", keel.bestReadRecordsPerSecond, decimals: 0)
         object.set("stream_warm_reads", keel.warmReads.count)
         object.set("scan_records", keel.scanRecords)
@@ -114,11 +118,18 @@ struct BenchLogReport {
         lines.append("")
         lines.append("KeelLog reads")
         line("reopen", String(format: "%.2f ms", keel.reopen.seconds * 1000))
+        let faults = keel.coldReadPageFaults.map { ", \(BenchFormat.grouped($0)) new memory pages" } ?? ""
+        line("stream read", "\(BenchFormat.grouped(keel.stream.records)) records, one stream")
+        line("  first after open", "\(BenchFormat.rate(keel.coldReadRecordsPerSecond)) records/s\(faults)")
         line(
-            "stream read",
-            "\(BenchFormat.grouped(keel.stream.records)) records: cold \(BenchFormat.rate(keel.coldReadRecordsPerSecond)) records/s, "
-                + "warm \(BenchFormat.rate(keel.warmReadRecordsPerSecond)) records/s (median of \(keel.warmReads.count))"
-        )
+            "  uncached",
+            "\(BenchFormat.rate(keel.uncachedReadRecordsPerSecond)) records/s copied, "
+                + "\(BenchFormat.rate(keel.inPlaceUncachedReadRecordsPerSecond)) in place "
+                + "(medians of \(keel.uncachedReads.count), block cache emptied before each)")
+        line(
+            "  cached",
+            "\(BenchFormat.rate(keel.warmReadRecordsPerSecond)) records/s copied, "
+                + "\(BenchFormat.rate(keel.inPlaceReadRecordsPerSecond)) in place (medians of \(keel.warmReads.count))")
         line(
             "scan",
             "\(BenchFormat.grouped(keel.scanRecords)) records, \(BenchFormat.rate(keel.scanRecordsPerSecond)) records/s"
