@@ -32,7 +32,8 @@ extension LogStore {
     ///
     /// The payload is lent from the decompressed block (in the block cache) and is valid only
     /// during the call: copy what must outlive it. Nothing is allocated per record, so this is the
-    /// fast way to replay a stream into another structure.
+    /// fast way to replay a stream into another structure. As during `scan(from:_:)`, segments that
+    /// compaction frees are not reused until the read returns, so keep `body` short.
     ///
     /// - Throws: `.corrupt` when a block holding the stream fails its checksum.
     public func read(
