@@ -51,9 +51,9 @@ public struct TaskQueueStats: Sendable, Hashable {
 final class Matching: @unchecked Sendable {
     private final class Waiter {
         let id: UInt64
-        var continuation: CheckedContinuation<MatchTask?, Never>?
+        var continuation: UnsafeContinuation<MatchTask?, Never>?
         var expiry: TimerHandle?
-        init(id: UInt64, continuation: CheckedContinuation<MatchTask?, Never>) {
+        init(id: UInt64, continuation: UnsafeContinuation<MatchTask?, Never>) {
             self.id = id
             self.continuation = continuation
         }
@@ -174,7 +174,7 @@ final class Matching: @unchecked Sendable {
 
     /// Hands `task` to the oldest waiting poller of `queue`, or puts it in the backlog.
     func offer(_ task: MatchTask, to queue: QueueKey) {
-        let continuation: CheckedContinuation<MatchTask?, Never>? = lock.withLock {
+        let continuation: UnsafeContinuation<MatchTask?, Never>? = lock.withLock {
             let state = queueState(queue)
             if let waiter = state.popWaiter() {
                 state.dispatched += 1
@@ -220,7 +220,9 @@ final class Matching: @unchecked Sendable {
             return nextWaiterID
         }
         let task: MatchTask? = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<MatchTask?, Never>) in
+            // Resumed exactly once: at once when a task is ready, or by whoever takes the waiter's
+            // continuation out under the lock (an offer, the expiry, cancellation or close).
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<MatchTask?, Never>) in
                 var deadline: UInt64 = 0
                 let ready: MatchTask?? = lock.withLock {
                     if isClosed { return .some(nil) }
@@ -252,7 +254,7 @@ final class Matching: @unchecked Sendable {
 
     /// Ends waiter `id` with no task, if it is still waiting.
     private func expire(_ id: UInt64) {
-        let continuation: CheckedContinuation<MatchTask?, Never>? = lock.withLock {
+        let continuation: UnsafeContinuation<MatchTask?, Never>? = lock.withLock {
             guard let (key, waiter) = waiterQueues.removeValue(forKey: id) else { return nil }
             if let expiry = waiter.expiry { expiries.cancel(expiry) }
             let continuation = waiter.continuation
@@ -328,9 +330,9 @@ final class Matching: @unchecked Sendable {
 
     /// Wakes every waiting poller with no task and refuses new polls.
     func close() {
-        let continuations: [CheckedContinuation<MatchTask?, Never>] = lock.withLock {
+        let continuations: [UnsafeContinuation<MatchTask?, Never>] = lock.withLock {
             isClosed = true
-            var all: [CheckedContinuation<MatchTask?, Never>] = []
+            var all: [UnsafeContinuation<MatchTask?, Never>] = []
             if expiryThread != nil {
                 pthread_mutex_lock(&expiryMutex)
                 expiryRequested = true

@@ -82,7 +82,8 @@ public final class LogStore: @unchecked Sendable {
     // MARK: - Appends
 
     /// Appends `records` as one commit and calls `completion` once they are durable (or failed).
-    /// Records get consecutive LSNs in order.
+    /// Records get consecutive LSNs in order. `completion` runs exactly once, also when the commit
+    /// is refused (invalid, queue full, store closed) or the store fails.
     public func append(
         _ records: [LogRecord], completion: @escaping @Sendable (Result<ClosedRange<LSN>, LogError>) -> Void
     ) {
@@ -100,7 +101,8 @@ public final class LogStore: @unchecked Sendable {
     ///   empty commit, an empty key or a dead stream; `.failed` after an I/O error; `.closed`.
     @discardableResult
     public func append(_ records: [LogRecord]) async throws(LogError) -> ClosedRange<LSN> {
-        let result = await withCheckedContinuation { continuation in
+        // The completion runs exactly once, so the continuation needs no checking.
+        let result = await withUnsafeContinuation { continuation in
             append(records) { continuation.resume(returning: $0) }
         }
         return try result.get()
