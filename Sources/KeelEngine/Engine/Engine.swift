@@ -382,6 +382,7 @@ public final class Engine: Sendable {
 
     func readHistory(_ key: RunKey, through lastEventID: Int64 = .max) throws(EngineError) -> [HistoryEvent] {
         var events: [HistoryEvent] = []
+        events.reserveCapacity(32)
         var failure: EngineError? = nil
         do {
             // Events are decoded in place from the store's blocks: no copy of each record.

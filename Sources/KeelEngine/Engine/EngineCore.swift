@@ -71,16 +71,23 @@ final class EngineCore: @unchecked Sendable {
         partition.performDetached { batch in body(partition, batch) }
     }
 
+    /// Whether `records` fit the log's limits for one commit (what `commitChunks` splits by).
+    func fitsOneCommit(_ records: [LogRecord]) -> Bool {
+        let bytesMax = min(store.options.commitBytesMax, Int(store.segmentBytes) / 4)
+        guard records.count <= store.options.commitRecordsMax else { return false }
+        var total = 0
+        for record in records { total += record.payload.count + record.stream.bytes.count + 16 }
+        return total <= bytesMax
+    }
+
     /// Splits a batch into commits the log takes (`commitBytesMax`, at most a quarter segment, and
     /// `commitRecordsMax`). Almost every batch is one commit; a workflow task whose commands carry many
     /// large payloads may need more. They are appended in order, so the log keeps the batch's order; a
     /// crash between them keeps a prefix, which replay treats like commands not yet issued.
     func commitChunks(_ records: [LogRecord]) -> [[LogRecord]] {
+        if fitsOneCommit(records) { return [records] }
         let bytesMax = min(store.options.commitBytesMax, Int(store.segmentBytes) / 4)
         let recordsMax = store.options.commitRecordsMax
-        var total = 0
-        for record in records { total += record.payload.count + record.stream.bytes.count + 16 }
-        if total <= bytesMax && records.count <= recordsMax { return [records] }
         var chunks: [[LogRecord]] = []
         var chunk: [LogRecord] = []
         var bytes = 0

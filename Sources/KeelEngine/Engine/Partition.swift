@@ -19,7 +19,10 @@ final class Batch {
     func after(_ effect: @escaping @Sendable () -> Void) { effects.append(.run(effect)) }
 
     /// Offers `task` to matching once the records are durable (without a closure per task).
-    func offer(_ task: MatchTask, to queue: QueueKey) { effects.append(.offer(task, queue)) }
+    func offer(_ task: MatchTask, to queue: QueueKey) {
+        if effects.isEmpty { effects.reserveCapacity(2) }
+        effects.append(.offer(task, queue))
+    }
 }
 
 /// One thing a batch does once it is durable.
@@ -151,15 +154,14 @@ final class Partition: @unchecked Sendable {
                 completion(.success(()))
             }
         }
-        let chunks = core.commitChunks(batch.records)
         var bytes = 0
         for record in batch.records { bytes += record.payload.count + record.stream.bytes.count }
         if core.checkpoints.noteAppended(records: batch.records.count, bytes: bytes) {
             core.startAutomaticCheckpoint()
         }
-        if chunks.count == 1 {
+        if core.fitsOneCommit(batch.records) {
             // Almost every batch is one commit: it needs no countdown.
-            core.store.append(chunks[0]) { result in
+            core.store.append(batch.records) { result in
                 switch result {
                 case .success:
                     effects.run()
@@ -170,6 +172,7 @@ final class Partition: @unchecked Sendable {
             }
             return nil
         }
+        let chunks = core.commitChunks(batch.records)
         let remaining = Countdown(chunks.count)
         for chunk in chunks {
             core.store.append(chunk) { result in
@@ -195,6 +198,8 @@ final class Partition: @unchecked Sendable {
         let event = HistoryEvent(eventID: run.nextEventID, time: batch.now, attributes: attributes)
         let payload = EventCodec.encode(event)
         run.apply(event, encodedBytes: payload.count)
+        // Most batches write one to four events: one allocation instead of one per append.
+        if batch.records.isEmpty { batch.records.reserveCapacity(4) }
         batch.records.append(LogRecord(stream: run.stream, payload: payload))
         switch event.eventType {
         case .workflowExecutionStarted, .upsertWorkflowSearchAttributes:

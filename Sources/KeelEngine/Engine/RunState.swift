@@ -10,13 +10,18 @@ struct RunKey: Hashable, Sendable, CustomStringConvertible {
     /// The KeelLog stream that holds the run's history: a tag byte, then the namespace, workflow id
     /// and run id, each with a 2-byte little-endian length (FORMAT.md, Part II).
     var stream: StreamKey {
-        var bytes: [UInt8] = [0x01]
-        for text in [namespace, execution.workflowID.rawValue, execution.runID.rawValue] {
-            let utf8 = Array(text.utf8)
+        let texts = (namespace.utf8, execution.workflowID.rawValue.utf8, execution.runID.rawValue.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(7 + texts.0.count + texts.1.count + texts.2.count)
+        bytes.append(0x01)
+        func add(_ utf8: String.UTF8View) {
             bytes.append(UInt8(utf8.count & 0xFF))
             bytes.append(UInt8(utf8.count >> 8))
-            bytes += utf8
+            bytes.append(contentsOf: utf8)
         }
+        add(texts.0)
+        add(texts.1)
+        add(texts.2)
         return StreamKey(bytes)
     }
 
@@ -171,6 +176,7 @@ final class RunState {
         self.startTime = startTime
         self.memo = started.memo
         self.searchAttributes = started.searchAttributes
+        tail.reserveCapacity(8)
     }
 
     var isOpen: Bool { status == .running }
