@@ -153,6 +153,44 @@ struct WorkflowTaskTests {
         #expect(retry.attempt == 2)
     }
 
+    /// Until its first task completes, a run holds its whole history in memory, and the task is
+    /// built from it instead of the log: it must carry exactly what the log holds, also for a retried
+    /// first task with signals in between, and for a run recovered by a reopen.
+    @Test func aFirstTaskBuiltFromMemoryCarriesExactlyTheLogsHistory() async throws {
+        let harness = try EngineHarness()
+        let execution = try await harness.start("from-memory", input: [.text("x")]) { $0.taskTimeout = .seconds(10) }
+        try await harness.engine.signal(execution: execution, SignalRequest(name: "early", input: [.text("1")]))
+        let first = try await harness.workflowTask()
+        #expect(!first.isPartial)
+        #expect(first.history == (try harness.history(execution)))
+        #expect(first.history.map(\.eventID) == Array(1...first.startedEventID))
+
+        await harness.advance(by: .seconds(11))
+        try await harness.engine.signal(execution: execution, SignalRequest(name: "late", input: [.text("2")]))
+        let retry = try await harness.workflowTask()
+        #expect(retry.attempt == 2)
+        #expect(retry.history.map(\.eventType).contains(.workflowTaskTimedOut))
+        #expect(retry.history == (try harness.history(execution)))
+        try await harness.complete(retry, [.completeWorkflowExecution(result: [])])
+
+        let other = try await harness.start("from-memory-after-reopen")
+        try await harness.reopen()
+        let recovered = try await harness.workflowTask()
+        #expect(recovered.execution == other)
+        #expect(recovered.history == (try harness.history(other)))
+        #expect(
+            recovered.history.map(\.eventType) == [
+                .workflowExecutionStarted, .workflowTaskScheduled, .workflowTaskStarted,
+            ])
+
+        try await harness.complete(recovered, [.startTimer(timerID: "t", startToFireTimeout: .seconds(1))])
+        await harness.advance(by: .seconds(1))
+        let second = try await harness.workflowTask()
+        #expect(second.execution == other)
+        #expect(second.history == (try harness.history(other)))
+        #expect(second.history.first?.eventType == .workflowExecutionStarted)
+    }
+
     @Test func stickyWorkerGetsOnlyNewEventsAndFallsBackWhenAbsent() async throws {
         let harness = try EngineHarness()
         let execution = try await harness.start("sticky")

@@ -27,6 +27,8 @@ extension Engine {
                 let history: [HistoryEvent]
                 if let partial = started.partialHistory {
                     history = partial
+                } else if let whole = started.wholeHistory {
+                    history = whole
                 } else {
                     history = try readHistory(run, through: started.startedEventID)
                 }

@@ -10,6 +10,9 @@ struct StartedWorkflowTask: Sendable {
     var startedEventID: Int64
     /// The events after `previousStartedEventID` when the worker can use a partial history.
     var partialHistory: [HistoryEvent]?
+    /// The whole history, when the run still holds every event in memory (its first workflow
+    /// task): the poller then need not read it back from the log.
+    var wholeHistory: [HistoryEvent]?
     var updates: [UpdateRequest]
     var scheduledTime: Timestamp
     var startedTime: Timestamp
@@ -48,6 +51,8 @@ extension Partition {
             updates.append(update.request)
         }
         let sticky = task.taskQueue.kind == .sticky
+        // Until a workflow task completes, the run's tail is its whole history.
+        let isWholeTail = run.tail.count == run.historyLength && run.tail.first?.eventID == 1
         return StartedWorkflowTask(
             token: TaskToken(
                 kind: .workflow, namespace: key.namespace, execution: key.execution,
@@ -55,7 +60,8 @@ extension Partition {
             namespace: key.namespace, execution: key.execution, workflowType: run.started.workflowType,
             taskQueue: task.taskQueue, attempt: task.attempt,
             previousStartedEventID: run.lastCompletedStartedEventID, startedEventID: startedEventID,
-            partialHistory: sticky ? run.tail : nil, updates: updates, scheduledTime: task.scheduledTime,
+            partialHistory: sticky ? run.tail : nil, wholeHistory: !sticky && isWholeTail ? run.tail : nil,
+            updates: updates, scheduledTime: task.scheduledTime,
             startedTime: batch.now)
     }
 
