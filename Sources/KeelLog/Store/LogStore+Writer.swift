@@ -229,19 +229,28 @@ extension LogStore {
             for commit in commits { commit.completion(.failure(failure)) }
             return
         }
-        var accepted: [Commit] = []
-        accepted.reserveCapacity(commits.count)
         var rawBound = 0
         var recordTotal = 0
         let deadSet = state.withLock { $0.dead.isEmpty ? nil : $0.dead }
-        for commit in commits {
-            if let deadSet, let dead = Self.firstDeadRecord(commit.records, deadSet) {
-                commit.completion(
-                    .failure(
-                        LogError(.invalidArgument, "stream \(dead.stream) was marked dead; it takes no more records")))
-                continue
+        var accepted: [Commit]
+        if let deadSet {
+            accepted = []
+            accepted.reserveCapacity(commits.count)
+            for commit in commits {
+                if let dead = Self.firstDeadRecord(commit.records, deadSet) {
+                    commit.completion(
+                        .failure(
+                            LogError(
+                                .invalidArgument, "stream \(dead.stream) was marked dead; it takes no more records")))
+                    continue
+                }
+                accepted.append(commit)
             }
-            accepted.append(commit)
+        } else {
+            // No dead stream: every commit is accepted, and the group's array serves as is.
+            accepted = commits
+        }
+        for commit in accepted {
             rawBound += commit.rawBytes
             recordTotal += commit.records.count
         }
@@ -309,7 +318,10 @@ extension LogStore {
 
         // Plan the blocks first (cheap: sizes only), so that large writes can be encoded and
         // compressed on all cores at once.
+        // The plan and block buffers are moved out of the writer context and back, like `output`.
         var plans: [BlockPlan] = []
+        swap(&plans, &writer.plans)
+        plans.removeAll(keepingCapacity: true)
         var ranges: [ClosedRange<LSN>] = []
         ranges.reserveCapacity(commits.count)
         var lsn = firstLSN
@@ -350,34 +362,41 @@ extension LogStore {
         swap(&output, &writer.output)
         output.removeAll(keepingCapacity: true)
         while writer.encoders.count < (plans.count > 1 ? plans.count : 1) { writer.encoders.append(BlockEncoder()) }
-        let blockFlags: [BlockFlags] = plans.indices.map { index in
-            var flags: BlockFlags = index == 0 && writer.isSynced ? [.afterSync] : []
-            if index == plans.count - 1 { flags.insert(.writeEnd) }
+        let firstFlags: BlockFlags = writer.isSynced ? [.afterSync] : []
+        let lastBlock = plans.count - 1
+        /// The first block of a write after a sync says so; the last one ends the write.
+        @Sendable func blockFlags(_ index: Int) -> BlockFlags {
+            var flags: BlockFlags = index == 0 ? firstFlags : []
+            if index == lastBlock { flags.insert(.writeEnd) }
             return flags
         }
-        var blocks: [(header: BlockHeader, offset: UInt64, counts: [(UInt64, UInt32)])] = []
-        blocks.reserveCapacity(plans.count)
+        var blocks: [EncodedBlock] = []
+        swap(&blocks, &writer.blocks)
+        blocks.removeAll(keepingCapacity: true)
         if plans.count > 1 {
             // The encoders, commits and plans are only read during the parallel section, and each
             // iteration writes only its own encoder.
-            let work = UncheckedSendable((encoders: writer.encoders, commits: commits, plans: plans, flags: blockFlags))
+            let work = UncheckedSendable((encoders: writer.encoders, commits: commits, plans: plans))
             writer.parallel.run(count: plans.count) { index in
                 work.value.encoders[index].encode(
-                    work.value.commits, work.value.plans[index], flags: work.value.flags[index],
+                    work.value.commits, work.value.plans[index], flags: blockFlags(index),
                     writeSequence: writeSequence, salt: salt, compress: compress)
             }
             for index in plans.indices {
                 let encoder = writer.encoders[index]
-                blocks.append((encoder.header, head.blocksEnd + UInt64(output.count), encoder.counts))
+                blocks.append(
+                    EncodedBlock(
+                        header: encoder.header, offset: head.blocksEnd + UInt64(output.count), counts: encoder.counts))
                 output.append(contentsOf: encoder.output)
             }
         } else {
             let encoder = writer.encoders[0]
             encoder.encode(
-                commits, plans[0], flags: blockFlags[0], writeSequence: writeSequence, salt: salt, compress: compress)
-            blocks.append((encoder.header, head.blocksEnd, encoder.counts))
+                commits, plans[0], flags: blockFlags(0), writeSequence: writeSequence, salt: salt, compress: compress)
+            blocks.append(EncodedBlock(header: encoder.header, offset: head.blocksEnd, counts: encoder.counts))
             output.append(contentsOf: encoder.output)
         }
+        writer.plans = plans
         precondition(output.count <= bound, "a write exceeded its computed bound")
 
         let base = slotOffset(head.slot) + head.blocksEnd
@@ -397,6 +416,9 @@ extension LogStore {
             shared.counters.rawBytesAppended += UInt64(blocks.reduce(0) { $0 + Int($1.header.rawBytes) })
             shared.counters.storedBytesWritten += UInt64(written)
         }
+        // Dropping the blocks' counts leaves each encoder's counts storage unshared for the next write.
+        blocks.removeAll(keepingCapacity: true)
+        writer.blocks = blocks
         return ranges
     }
 
@@ -575,6 +597,13 @@ extension LogStore {
 struct RecordPosition {
     var commit: Int
     var record: Int
+}
+
+/// An encoded block of a write: its header, its offset in the head, and its streams' record counts.
+struct EncodedBlock {
+    var header: BlockHeader
+    var offset: UInt64
+    var counts: [(UInt64, UInt32)]
 }
 
 /// One block of a group commit: its first record, how many records, and their first LSN.

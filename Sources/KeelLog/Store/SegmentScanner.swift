@@ -105,9 +105,9 @@ struct StreamCounter {
         }
     }
 
-    /// Starts a new block.
+    /// Starts a new block. The counts' storage is kept for the next block once nobody else holds it.
     mutating func reset() {
-        counts = []
+        counts.removeAll(keepingCapacity: true)
         positions.removeAll(keepingCapacity: true)
         previousPosition = -1
     }

@@ -21,6 +21,9 @@ final class WriterContext: @unchecked Sendable {
     /// would compact segments the outer pass has planned and free their slots under it.
     var isCompacting = false
     var output: [UInt8] = []
+    /// The block plan and the encoded blocks of a write, kept to reuse their storage.
+    var plans: [BlockPlan] = []
+    var blocks: [EncodedBlock] = []
     /// One encoder per block of the largest write so far.
     var encoders: [BlockEncoder] = []
     /// Encodes the blocks of a large write on two threads.
