@@ -380,8 +380,10 @@ final class CommandsHarness: @unchecked Sendable {
             }
             let now = clock.now()
             let horizon = now + .seconds(30 * 86_400)
+            var backoffEnd: Timestamp? = nil
             if let due = firstTaskBackoffEnd(engine, execution), due > now {
                 if due > horizon { return }
+                backoffEnd = due
             }
             // The task may wait for a backoff (a continued run's first task, a retried task). Moving the clock
             // to it may pass the retention of the runs the input closed, so their histories are checked first.
@@ -389,7 +391,9 @@ final class CommandsHarness: @unchecked Sendable {
                 validateAll(engine, from: original)
                 isValidated = true
             }
-            guard let next = engine.nextDeadline(), next <= horizon else { break }
+            // A first task's backoff is waited for in one step: other deadlines (timers and retention of other
+            // runs) may come every few seconds, far more often than the 16 steps here could pass days of backoff.
+            guard let next = backoffEnd ?? engine.nextDeadline(), next <= horizon else { break }
             clock.advance(to: next)
             await engine.fireDueTimers()
             // The deadline may have closed the run (a run timeout), and a later one removed it.
