@@ -15,12 +15,6 @@ struct BenchRandom {
     }
 }
 
-/// Builds workflow-history-like records: JSON-ish event text with increasing event ids, timestamps,
-/// task ids, activity names and business data, spread over many streams named `wf-<n>/run-<m>`.
-///
-/// A commit is a sequence of workflow task completions: runs of 1 to 8 consecutive events of one
-/// workflow, each from a pool of active workflows. Workflows finish after 20 to 200 events and are
-/// replaced by new ones, so the number of streams grows with the log as it would in an engine.
 /// What `keel bench log` appends: commits of records, then one long stream that it reads back.
 protocol BenchRecordGenerator {
     /// The next `count` records.
@@ -31,6 +25,12 @@ protocol BenchRecordGenerator {
     var readStream: StreamKey { get }
 }
 
+/// Builds workflow-history-like records: JSON-ish event text with increasing event ids, timestamps,
+/// task ids, activity names and business data, spread over many streams named `wf-<n>/run-<m>`.
+///
+/// A commit is a sequence of workflow task completions: runs of 1 to 8 consecutive events of one
+/// workflow, each from a pool of active workflows. Workflows finish after 20 to 200 events and are
+/// replaced by new ones, so the number of streams grows with the log as it would in an engine.
 struct HistoryRecordGenerator: BenchRecordGenerator {
     /// The seed every benchmark run starts from.
     static let seed: UInt64 = 0x6B65_656C_6265_6E63
@@ -95,9 +95,9 @@ struct HistoryRecordGenerator: BenchRecordGenerator {
         return records
     }
 
-    /// Returns `count` consecutive events of one long-running workflow stream named `key`.
     var readStream: StreamKey { StreamKey("wf-read/run-1") }
 
+    /// Returns `count` consecutive events of one long-running workflow stream named `key`.
     mutating func history(of key: StreamKey, count: Int) -> [LogRecord] {
         var workflow = Workflow(key: key, nextEventID: 1, length: .max)
         return (0..<count).map { _ in LogRecord(stream: key, payload: event(of: &workflow)) }
