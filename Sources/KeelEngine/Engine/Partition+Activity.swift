@@ -271,7 +271,7 @@ extension Partition {
 
     /// Handles an activity deadline.
     func activityDeadline(_ deadline: Deadline, in batch: Batch) {
-        guard let run = deadline.run else { return }
+        guard let run = self.run(of: deadline) else { return }
         guard run.isOpen, let activity = run.activities[deadline.eventID] else { return }
         let attempt = Int64(activity.attempt)
         let timeoutType: TimeoutType

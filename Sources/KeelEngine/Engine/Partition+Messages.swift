@@ -382,7 +382,7 @@ extension Partition {
 
     /// Handles one due deadline.
     func fire(_ deadline: Deadline, in batch: Batch) {
-        guard let run = deadline.run else { return }
+        guard let run = self.run(of: deadline) else { return }
         switch deadline.kind {
         case .userTimer:
             guard run.isOpen else { return }

@@ -109,7 +109,10 @@ extension Partition {
     func register(_ run: RunState) {
         registrations += 1
         run.registration = registrations
-        runs[run.key] = run
+        if let replaced = runs.updateValue(run, forKey: run.key), replaced !== run {
+            registered[replaced.registration] = nil
+        }
+        registered[run.registration] = run
         current[WorkflowKey(namespace: run.key.namespace, workflowID: run.key.execution.workflowID)] = run
         if !run.started.requestID.isEmpty {
             startRequests[RequestKey(namespace: run.key.namespace, requestID: run.started.requestID)] = run.key
@@ -284,6 +287,7 @@ extension Partition {
     func expire(_ run: RunState, in batch: Batch) {
         guard !run.isOpen, runs[run.key] === run else { return }
         runs[run.key] = nil
+        registered[run.registration] = nil
         let workflowKey = WorkflowKey(namespace: run.key.namespace, workflowID: run.key.execution.workflowID)
         if current[workflowKey] === run { current[workflowKey] = nil }
         if !run.started.requestID.isEmpty {

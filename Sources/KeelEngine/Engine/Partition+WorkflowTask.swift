@@ -169,7 +169,7 @@ extension Partition {
 
     /// Handles a workflow task deadline.
     func workflowTaskTimedOut(_ deadline: Deadline, in batch: Batch) {
-        guard let run = deadline.run else { return }
+        guard let run = self.run(of: deadline) else { return }
         guard run.isOpen, let task = run.workflowTask, task.scheduledEventID == deadline.eventID else { return }
         switch deadline.kind {
         case .workflowTaskStartToClose:

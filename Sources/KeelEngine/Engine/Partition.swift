@@ -66,7 +66,9 @@ final class BatchCompletion: @unchecked Sendable {
 /// and tasks offered to matching, only once the write is durable.
 final class Partition: @unchecked Sendable {
     let index: Int
-    unowned let core: EngineCore
+    // The core owns its partitions and outlives them; `unowned(unsafe)` spares the reference count
+    // check that a checked `unowned` reference makes on every access.
+    unowned(unsafe) let core: EngineCore
     let lock = Lock()
 
     /// Every run the partition knows: open runs, and closed runs until their retention ends.
@@ -81,6 +83,8 @@ final class Partition: @unchecked Sendable {
     var retentionDeadlines: DeadlineQueue
     /// How many runs the partition registered; the next run's `registration`.
     var registrations: UInt64 = 0
+    /// Every run in `runs` by its `registration`, for deadlines, which name runs by that number.
+    var registered: [UInt64: RunState] = [:]
     /// History streams of removed runs not yet marked dead in the log. A checkpoint keeps them, so
     /// that a restart marks them dead again when the first try was lost.
     var retiring: Set<StreamKey> = []
@@ -356,6 +360,9 @@ final class Partition: @unchecked Sendable {
     }
 
     // MARK: - Lookup
+
+    /// The run `deadline` belongs to, or nil once that run was removed.
+    func run(of deadline: Deadline) -> RunState? { registered[deadline.registration] }
 
     func run(_ key: RunKey) throws(EngineError) -> RunState {
         guard let run = runs[key] else {
