@@ -362,8 +362,9 @@ final class BenchBar: Sendable {
     }
 }
 
-/// Runs async work from a synchronous command. The command's thread waits on a semaphore; it is the
-/// main thread, never one of the cooperative pool's, so the work's tasks keep every pool thread.
+/// Runs async work from a synchronous command. The command's thread waits on a semaphore; `KeelMain`
+/// runs synchronous commands on a thread of their own, never one of the cooperative pool's, so the
+/// work's tasks keep every pool thread.
 enum BlockingAsync {
     private final class Outcome<Value: Sendable>: @unchecked Sendable {
         // Written once by the task before it signals, read once by the waiter after.
