@@ -3,14 +3,21 @@ extension Partition {
     /// a message naming what was expected and what was found, or nil when all are valid.
     func validate(_ commands: [Command], of run: RunState) -> (WorkflowTaskFailedCause, String)? {
         let limits = core.options.limits
-        var timers = Set(run.timers.keys)
-        var activityIDs = Set(run.activityIDs.keys)
+        var timers = run.timers.isEmpty ? [] : Set(run.timers.keys)
+        var activityIDs = run.activityIDs.isEmpty ? [] : Set(run.activityIDs.keys)
         var pendingActivities = run.activities.count
         var pendingChildren = run.children.count
         var pendingSignals = run.pendingExternalSignals.count
         var pendingCancels = run.pendingExternalCancels.count
-        var accepted = Set(run.updates.filter { $0.value.acceptedEventID != 0 && $0.value.outcome == nil }.keys)
-        var admitted = Set(run.updates.filter { $0.value.acceptedEventID == 0 }.keys)
+        var accepted: Set<String> = []
+        var admitted: Set<String> = []
+        for (id, update) in run.updates {
+            if update.acceptedEventID == 0 {
+                admitted.insert(id)
+            } else if update.outcome == nil {
+                accepted.insert(id)
+            }
+        }
         let totalBytes = commands.reduce(0) { $0 + $1.approximateBytes }
         if totalBytes > limits.workflowTaskCompletionBytesMax {
             return (
@@ -20,35 +27,38 @@ extension Partition {
         }
         let payloadLimit = limits.payloadBytesMax
         for (index, command) in commands.enumerated() {
-            let position = "command \(index + 1) (\(command.name))"
+            // Named only in an error: a valid command costs no string.
+            func position() -> String { "command \(index + 1) (\(command.name))" }
             if command.isClosing {
                 if index != commands.count - 1 {
                     return (
                         .unhandledCommand,
-                        "\(position) closes the workflow but is followed by \(commands.count - index - 1) more commands"
+                        "\(position()) closes the workflow but is followed by \(commands.count - index - 1) more commands"
                     )
                 }
                 if !run.buffered.isEmpty {
                     return (
                         .unhandledCommand,
-                        "\(position) closes the workflow, but \(run.buffered.count) new events arrived while the task ran; handle them first"
+                        "\(position()) closes the workflow, but \(run.buffered.count) new events arrived while the task ran; handle them first"
                     )
                 }
             }
             switch command {
             case .scheduleActivityTask(let attributes):
                 if attributes.activityID.isEmpty {
-                    return (.badScheduleActivityAttributes, "\(position): expected an activity id, found an empty one")
+                    return (
+                        .badScheduleActivityAttributes, "\(position()): expected an activity id, found an empty one"
+                    )
                 }
                 if activityIDs.contains(attributes.activityID) {
                     return (
                         .scheduleActivityDuplicateID,
-                        "\(position): activity id '\(attributes.activityID.quotedPrefix)' is already pending in this run"
+                        "\(position()): activity id '\(attributes.activityID.quotedPrefix)' is already pending in this run"
                     )
                 }
                 if attributes.activityType.isEmpty {
                     return (
-                        .badScheduleActivityAttributes, "\(position): expected an activity type, found an empty one"
+                        .badScheduleActivityAttributes, "\(position()): expected an activity type, found an empty one"
                     )
                 }
                 if let problem = checkIdentifier(attributes.activityID, "activity id")
@@ -57,12 +67,12 @@ extension Partition {
                     ?? checkPayloads(attributes.input, "input")
                     ?? Partition.checkPayloadMap(attributes.header, "header", limit: payloadLimit)
                 {
-                    return (.badScheduleActivityAttributes, "\(position): \(problem)")
+                    return (.badScheduleActivityAttributes, "\(position()): \(problem)")
                 }
                 if attributes.startToCloseTimeout == nil && attributes.scheduleToCloseTimeout == nil {
                     return (
                         .badScheduleActivityAttributes,
-                        "\(position): expected a start-to-close or schedule-to-close timeout, found neither"
+                        "\(position()): expected a start-to-close or schedule-to-close timeout, found neither"
                     )
                 }
                 for (name, timeout) in [
@@ -73,19 +83,19 @@ extension Partition {
                     if let timeout, timeout <= .zero {
                         return (
                             .badScheduleActivityAttributes,
-                            "\(position): expected a positive \(name) timeout, found \(timeout)"
+                            "\(position()): expected a positive \(name) timeout, found \(timeout)"
                         )
                     }
                 }
                 if let policy = attributes.retryPolicy,
                     let problem = RetryPolicy.problem(with: policy, limits: core.options.limits)
                 {
-                    return (.badScheduleActivityAttributes, "\(position): \(problem)")
+                    return (.badScheduleActivityAttributes, "\(position()): \(problem)")
                 }
                 if pendingActivities >= limits.pendingActivitiesMax {
                     return (
                         .pendingActivitiesLimitExceeded,
-                        "\(position): the run already has \(pendingActivities) pending activities (pendingActivitiesMax)"
+                        "\(position()): the run already has \(pendingActivities) pending activities (pendingActivitiesMax)"
                     )
                 }
                 activityIDs.insert(attributes.activityID)
@@ -94,70 +104,72 @@ extension Partition {
                 if run.activities[scheduledEventID] == nil && !run.buffered.isEmpty {
                     return (
                         .unhandledCommand,
-                        "\(position): the activity scheduled by event \(scheduledEventID) closed while the task ran; handle its result first"
+                        "\(position()): the activity scheduled by event \(scheduledEventID) closed while the task ran; handle its result first"
                     )
                 }
                 if run.activities[scheduledEventID] == nil {
                     return (
                         .badRequestCancelActivityAttributes,
-                        "\(position): no pending activity was scheduled by event \(scheduledEventID)"
+                        "\(position()): no pending activity was scheduled by event \(scheduledEventID)"
                     )
                 }
             case .startTimer(let timerID, let timeout):
                 if let problem = checkIdentifier(timerID, "timer id") {
-                    return (.badStartTimerAttributes, "\(position): \(problem)")
+                    return (.badStartTimerAttributes, "\(position()): \(problem)")
                 }
                 if timerID.isEmpty {
-                    return (.badStartTimerAttributes, "\(position): expected a timer id, found an empty one")
+                    return (.badStartTimerAttributes, "\(position()): expected a timer id, found an empty one")
                 }
                 if timers.contains(timerID) {
                     return (
                         .startTimerDuplicateID,
-                        "\(position): timer id '\(timerID.quotedPrefix)' is already pending in this run"
+                        "\(position()): timer id '\(timerID.quotedPrefix)' is already pending in this run"
                     )
                 }
                 if timeout <= .zero {
-                    return (.badStartTimerAttributes, "\(position): expected a positive duration, found \(timeout)")
+                    return (.badStartTimerAttributes, "\(position()): expected a positive duration, found \(timeout)")
                 }
                 timers.insert(timerID)
             case .cancelTimer(let timerID):
                 if !timers.contains(timerID) && !run.buffered.isEmpty {
                     return (
                         .unhandledCommand,
-                        "\(position): timer '\(timerID.quotedPrefix)' is not pending; it may have fired while the task ran"
+                        "\(position()): timer '\(timerID.quotedPrefix)' is not pending; it may have fired while the task ran"
                     )
                 }
                 if !timers.contains(timerID) {
-                    return (.badCancelTimerAttributes, "\(position): no pending timer has id '\(timerID.quotedPrefix)'")
+                    return (
+                        .badCancelTimerAttributes, "\(position()): no pending timer has id '\(timerID.quotedPrefix)'"
+                    )
                 }
                 timers.remove(timerID)
             case .recordMarker(let name, let details, let failure):
                 if let problem = checkIdentifier(name, "marker name") {
-                    return (.badRecordMarkerAttributes, "\(position): \(problem)")
+                    return (.badRecordMarkerAttributes, "\(position()): \(problem)")
                 }
                 if name.isEmpty {
-                    return (.badRecordMarkerAttributes, "\(position): expected a marker name, found an empty one")
+                    return (.badRecordMarkerAttributes, "\(position()): expected a marker name, found an empty one")
                 }
                 if details.count > EventCodec.elementsMax {
                     return (
                         .badRecordMarkerAttributes,
-                        "\(position): \(details.count) detail entries, more than \(EventCodec.elementsMax)"
+                        "\(position()): \(details.count) detail entries, more than \(EventCodec.elementsMax)"
                     )
                 }
                 if let problem = checkMarkerDetails(details) ?? (failure.flatMap { checkFailure($0) }) {
-                    return (.badRecordMarkerAttributes, "\(position): \(problem)")
+                    return (.badRecordMarkerAttributes, "\(position()): \(problem)")
                 }
             case .completeWorkflowExecution(let result):
                 if let problem = checkPayloads(result, "result") {
-                    return (.badCompleteWorkflowExecutionAttributes, "\(position): \(problem)")
+                    return (.badCompleteWorkflowExecutionAttributes, "\(position()): \(problem)")
                 }
             case .failWorkflowExecution(let failure):
                 if let problem = checkFailure(failure) {
-                    return (.badFailWorkflowExecutionAttributes, "\(position): \(problem)")
+                    return (.badFailWorkflowExecutionAttributes, "\(position()): \(problem)")
                 }
             case .cancelWorkflowExecution(let details):
                 if let problem = checkPayloads(details, "details") {
-                    return (.badCancelWorkflowExecutionAttributes, "\(position): \(problem)")
+                    return (.badCancelWorkflowExecutionAttributes, "\(position()): \(problem)")
                 }
             case .continueAsNewWorkflowExecution(let attributes):
                 if let problem = checkPayloads(attributes.input, "input")
@@ -167,20 +179,20 @@ extension Partition {
                     ?? Partition.checkPayloadMap(attributes.memo ?? [:], "memo", limit: payloadLimit)
                     ?? Partition.checkPayloadMap(attributes.header, "header", limit: payloadLimit)
                 {
-                    return (.badContinueAsNewAttributes, "\(position): \(problem)")
+                    return (.badContinueAsNewAttributes, "\(position()): \(problem)")
                 }
             case .startChildWorkflowExecution(let attributes):
                 let namespace = attributes.namespace.isEmpty ? run.key.namespace : attributes.namespace
                 if attributes.workflowID.rawValue.isEmpty || attributes.workflowType.isEmpty {
                     return (
                         .badStartChildExecutionAttributes,
-                        "\(position): expected a workflow id and a workflow type, found an empty one"
+                        "\(position()): expected a workflow id and a workflow type, found an empty one"
                     )
                 }
                 if !core.namespaces.exists(namespace) {
                     return (
                         .badStartChildExecutionAttributes,
-                        "\(position): namespace '\(namespace.prefix(64))' does not exist"
+                        "\(position()): namespace '\(namespace.prefix(64))' does not exist"
                     )
                 }
                 if let problem = checkIdentifier(attributes.workflowID.rawValue, "workflow id")
@@ -191,17 +203,17 @@ extension Partition {
                     ?? Partition.checkPayloadMap(attributes.memo, "memo", limit: payloadLimit)
                     ?? Partition.checkPayloadMap(attributes.header, "header", limit: payloadLimit)
                 {
-                    return (.badStartChildExecutionAttributes, "\(position): \(problem)")
+                    return (.badStartChildExecutionAttributes, "\(position()): \(problem)")
                 }
                 if let policy = attributes.retryPolicy,
                     let problem = RetryPolicy.problem(with: policy, limits: core.options.limits)
                 {
-                    return (.badStartChildExecutionAttributes, "\(position): \(problem)")
+                    return (.badStartChildExecutionAttributes, "\(position()): \(problem)")
                 }
                 if pendingChildren >= limits.pendingChildrenMax {
                     return (
                         .pendingChildWorkflowsLimitExceeded,
-                        "\(position): the run already has \(pendingChildren) pending child workflows (pendingChildrenMax)"
+                        "\(position()): the run already has \(pendingChildren) pending child workflows (pendingChildrenMax)"
                     )
                 }
                 pendingChildren += 1
@@ -210,30 +222,30 @@ extension Partition {
                 if !core.namespaces.exists(signalNamespace) {
                     return (
                         .badSignalWorkflowExecutionAttributes,
-                        "\(position): namespace '\(signalNamespace.prefix(64))' does not exist"
+                        "\(position()): namespace '\(signalNamespace.prefix(64))' does not exist"
                     )
                 }
                 if let problem = checkIdentifier(attributes.execution.workflowID.rawValue, "workflow id")
                     ?? checkIdentifier(attributes.execution.runID.rawValue, "run id")
                 {
-                    return (.badSignalWorkflowExecutionAttributes, "\(position): \(problem)")
+                    return (.badSignalWorkflowExecutionAttributes, "\(position()): \(problem)")
                 }
                 if attributes.execution.workflowID.rawValue.isEmpty || attributes.signalName.isEmpty {
                     return (
                         .badSignalWorkflowExecutionAttributes,
-                        "\(position): expected a workflow id and a signal name, found an empty one"
+                        "\(position()): expected a workflow id and a signal name, found an empty one"
                     )
                 }
                 if let problem = checkPayloads(attributes.input, "input")
                     ?? checkIdentifier(attributes.signalName, "signal name")
                     ?? Partition.checkPayloadMap(attributes.header, "header", limit: payloadLimit)
                 {
-                    return (.badSignalInputSize, "\(position): \(problem)")
+                    return (.badSignalInputSize, "\(position()): \(problem)")
                 }
                 if pendingSignals >= limits.pendingSignalsMax {
                     return (
                         .pendingSignalsLimitExceeded,
-                        "\(position): the run already has \(pendingSignals) pending external signals (pendingSignalsMax)"
+                        "\(position()): the run already has \(pendingSignals) pending external signals (pendingSignalsMax)"
                     )
                 }
                 pendingSignals += 1
@@ -242,40 +254,40 @@ extension Partition {
                 if !core.namespaces.exists(target) {
                     return (
                         .badRequestCancelExternalWorkflowExecutionAttributes,
-                        "\(position): namespace '\(target.prefix(64))' does not exist"
+                        "\(position()): namespace '\(target.prefix(64))' does not exist"
                     )
                 }
                 if let problem = checkIdentifier(execution.workflowID.rawValue, "workflow id")
                     ?? checkIdentifier(execution.runID.rawValue, "run id") ?? checkIdentifier(reason, "reason")
                 {
-                    return (.badRequestCancelExternalWorkflowExecutionAttributes, "\(position): \(problem)")
+                    return (.badRequestCancelExternalWorkflowExecutionAttributes, "\(position()): \(problem)")
                 }
                 if execution.workflowID.rawValue.isEmpty {
                     return (
                         .badRequestCancelExternalWorkflowExecutionAttributes,
-                        "\(position): expected a workflow id, found an empty one"
+                        "\(position()): expected a workflow id, found an empty one"
                     )
                 }
                 if pendingCancels >= limits.pendingCancelRequestsMax {
                     return (
                         .pendingRequestCancelLimitExceeded,
-                        "\(position): the run already has \(pendingCancels) pending cancel requests (pendingCancelRequestsMax)"
+                        "\(position()): the run already has \(pendingCancels) pending cancel requests (pendingCancelRequestsMax)"
                     )
                 }
                 pendingCancels += 1
             case .upsertWorkflowSearchAttributes(let attributes):
                 if let problem = checkSearchAttributes(attributes, namespace: run.key.namespace) {
-                    return (.badSearchAttributes, "\(position): \(problem)")
+                    return (.badSearchAttributes, "\(position()): \(problem)")
                 }
             case .modifyWorkflowProperties(let memo):
                 if let problem = Partition.checkPayloadMap(memo, "memo", limit: payloadLimit) {
-                    return (.badModifyWorkflowPropertiesAttributes, "\(position): \(problem)")
+                    return (.badModifyWorkflowPropertiesAttributes, "\(position()): \(problem)")
                 }
             case .acceptUpdate(let updateID):
                 if !admitted.contains(updateID) {
                     return (
                         .badUpdateWorkflowExecutionMessage,
-                        "\(position): update '\(updateID.quotedPrefix)' is not waiting to be accepted in this run"
+                        "\(position()): update '\(updateID.quotedPrefix)' is not waiting to be accepted in this run"
                     )
                 }
                 admitted.remove(updateID)
@@ -284,28 +296,28 @@ extension Partition {
                 if !admitted.contains(updateID) {
                     return (
                         .badUpdateWorkflowExecutionMessage,
-                        "\(position): update '\(updateID.quotedPrefix)' is not waiting to be accepted in this run"
+                        "\(position()): update '\(updateID.quotedPrefix)' is not waiting to be accepted in this run"
                     )
                 }
                 if let problem = checkFailure(failure) {
-                    return (.badUpdateWorkflowExecutionMessage, "\(position): \(problem)")
+                    return (.badUpdateWorkflowExecutionMessage, "\(position()): \(problem)")
                 }
                 admitted.remove(updateID)
             case .completeUpdate(let updateID, let outcome):
                 if !accepted.contains(updateID) {
                     return (
                         .badUpdateWorkflowExecutionMessage,
-                        "\(position): update '\(updateID.quotedPrefix)' must be accepted before it completes"
+                        "\(position()): update '\(updateID.quotedPrefix)' must be accepted before it completes"
                     )
                 }
                 switch outcome {
                 case .success(let result):
                     if let problem = checkPayloads(result, "result") {
-                        return (.badUpdateWorkflowExecutionMessage, "\(position): \(problem)")
+                        return (.badUpdateWorkflowExecutionMessage, "\(position()): \(problem)")
                     }
                 case .failure(let failure):
                     if let problem = checkFailure(failure) {
-                        return (.badUpdateWorkflowExecutionMessage, "\(position): \(problem)")
+                        return (.badUpdateWorkflowExecutionMessage, "\(position()): \(problem)")
                     }
                 }
                 accepted.remove(updateID)

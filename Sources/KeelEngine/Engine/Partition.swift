@@ -46,6 +46,22 @@ final class BatchCompletion: @unchecked Sendable {
         self.effects = effects
     }
 
+    /// The caller's callback, for a batch of one commit (see `finish`).
+    var completion: (@Sendable (Result<Void, EngineError>) -> Void)?
+
+    /// Ends a batch of one commit once the log answered: runs the effects and then `completion`, or
+    /// fails the engine and passes the failure on.
+    func finish(_ result: Result<ClosedRange<LSN>, LogError>) {
+        switch result {
+        case .success:
+            run()
+            completion?(.success(()))
+        case .failure(let error):
+            completion?(.failure(core.fail(error)))
+        }
+        completion = nil
+    }
+
     /// Runs the visibility updates and the effects (outside every partition's lock).
     func run() {
         if !visibility.isEmpty { core.visibility.upsert(visibility) }
@@ -164,16 +180,10 @@ final class Partition: @unchecked Sendable {
             core.startAutomaticCheckpoint()
         }
         if core.fitsOneCommit(batch.records) {
-            // Almost every batch is one commit: it needs no countdown.
-            core.store.append(batch.records) { result in
-                switch result {
-                case .success:
-                    effects.run()
-                    completion(.success(()))
-                case .failure(let error):
-                    completion(.failure(core.fail(error)))
-                }
-            }
+            // Almost every batch is one commit: it needs no countdown. The completion holds the
+            // caller's callback, so the log's callback captures one object and costs no allocation.
+            effects.completion = completion
+            core.store.append(batch.records) { effects.finish($0) }
             return nil
         }
         let chunks = core.commitChunks(batch.records)
