@@ -375,6 +375,10 @@ enum BlockingAsync {
     ///
     /// - Throws: what `body` threw.
     static func run<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) throws -> Value {
+        // Called from a task, the wait would hold one of the pool's threads until `body` ends.
+        precondition(
+            withUnsafeCurrentTask { $0 == nil },
+            "BlockingAsync.run blocks its thread; it must run on a thread of its own, not in a task")
         let outcome = Outcome<Value>()
         let done = DispatchSemaphore(value: 0)
         Task {
