@@ -232,6 +232,9 @@ final class TortureSimulatedFile {
 
     /// Runs a last lifetime without faults until every workflow begun has completed.
     private func finish() async {
+        // A fault armed for a lifetime that crashed before reaching it is still armed: it would fail
+        // the store in this lifetime, and nothing could complete.
+        disk.clearFaults()
         guard let lifetime = reopen(finishing: true, after: -1) else { return }
         let clock = ContinuousClock()
         let start = clock.now

@@ -48,6 +48,19 @@ import Testing
         #expect((report["events_written"] as? Int ?? 0) > 0)
     }
 
+    /// Seed 1795710257 arms a sync failure in a lifetime that crashes before reaching it; the fault
+    /// then struck in the last lifetime, meant to run without faults, and no workflow could complete.
+    @Test func aFaultArmedForACrashedLifetimeDoesNotStrikeTheFinish() throws {
+        let output = try KeelBinary.run([
+            "torture", "--fault-mode", "simulated", "--kills", "12", "--seed", "1795710257", "--workflows", "4",
+            "--kill-max-milliseconds", "100", "--kills-per-file", "6", "--json",
+        ])
+        #expect(output.status == 0, "keel torture failed: \(output.stdout)\n\(output.stderr)")
+        let report = try Self.report(output)
+        #expect(report["violations"] as? Int == 0, "\(report["violation_details"] ?? "")")
+        #expect((report["workflows_checked"] as? Int ?? 0) > 0)
+    }
+
     @Test func textReportNamesTheSeedAndTheResult() throws {
         let output = try KeelBinary.run(["torture", "--kills", "1", "--seed", "7", "--workflows", "2"])
         #expect(output.status == 0, "keel torture failed: \(output.stdout)\n\(output.stderr)")

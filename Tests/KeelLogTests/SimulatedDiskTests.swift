@@ -285,6 +285,22 @@ import Testing
         #expect(disk.syncCount == 3)
     }
 
+    @Test func clearedFaultsNeverStrike() throws {
+        let disk = SimulatedDisk(seed: 1)
+        let file = try disk.open("data", create: true)
+        disk.failSync(number: 2)
+        disk.failWrite(number: 3)
+        try file.sync()
+        #expect(disk.clearFaults() == 2)
+        for index in 0..<4 { try file.writeBytes([UInt8(index)], at: UInt64(index)) }
+        for _ in 0..<4 { try file.sync() }
+        #expect(disk.durableBytes(of: "data") == [0, 1, 2, 3])
+        #expect(disk.clearFaults() == 0)
+        // Faults armed after a clear strike as usual.
+        disk.failSync(number: 1)
+        #expect(throws: LogError.self) { try file.sync() }
+    }
+
     @Test func writesOfAFailedSyncStayVisibleButAreLostAtCrash() throws {
         let disk = SimulatedDisk(seed: 1)
         let file = try disk.open("data", create: true)

@@ -138,6 +138,19 @@ public final class SimulatedDisk: Sendable {
         state.withLock { _ = $0.faults.failingSyncs.insert($0.faults.syncCount + n) }
     }
 
+    /// Disarms every write and sync failure armed with `failWrite` or `failSync` that has not struck
+    /// yet, and returns how many there were: a fault armed for a lifetime that crashed before reaching
+    /// it would otherwise strike in a later one.
+    @discardableResult
+    public func clearFaults() -> Int {
+        state.withLock { state in
+            let armed = state.faults.failingWrites.count + state.faults.failingSyncs.count
+            state.faults.failingWrites.removeAll()
+            state.faults.failingSyncs.removeAll()
+            return armed
+        }
+    }
+
     /// The number of `write` calls made on handles of this disk, including failed ones.
     public var writeCount: Int { state.withLock { $0.faults.writeCount } }
 
