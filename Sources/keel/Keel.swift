@@ -1,8 +1,5 @@
 import ArgumentParser
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import Foundation
 
 /// The `keel` command and its subcommands.
 struct Keel: AsyncParsableCommand {
@@ -48,36 +45,21 @@ enum OwnThread {
         init(_ body: sending @escaping () throws -> Void) { self.body = body }
     }
 
-    /// Runs `body` on a thread of its own and returns once it returned.
+    /// Runs `body` on a thread of its own, with a main thread's 8 MiB of stack, and returns once it
+    /// returned.
     ///
     /// - Throws: what `body` threw.
     static func run(_ body: sending @escaping () throws -> Void) async throws {
         let job = Job(body)
         let result = await withUnsafeContinuation { continuation in
             job.continuation = continuation
-            let retained = Unmanaged.passRetained(job)
-            var thread = pthread_t()
-            let started = pthread_create(
-                &thread, nil,
-                { argument in
-                    let job = Unmanaged<Job>.fromOpaque(argument!).takeRetainedValue()
-                    let result = Result { try job.body() }
-                    job.continuation?.resume(returning: result)
-                    return nil
-                }, retained.toOpaque())
-            if started != 0 {
-                retained.release()
-                continuation.resume(returning: .failure(OwnThreadError(code: started)))
-            } else {
-                pthread_detach(thread)
+            let thread = Thread {
+                let result = Result { try job.body() }
+                job.continuation?.resume(returning: result)
             }
+            thread.stackSize = 8 << 20
+            thread.start()
         }
         try result.get()
     }
-}
-
-/// A thread for a synchronous command could not be started.
-struct OwnThreadError: Error, CustomStringConvertible {
-    let code: Int32
-    var description: String { "could not start a thread for the command (pthread_create error \(code))" }
 }
