@@ -82,9 +82,7 @@ final class BatchCompletion: @unchecked Sendable {
 /// and tasks offered to matching, only once the write is durable.
 final class Partition: @unchecked Sendable {
     let index: Int
-    // The core owns its partitions and outlives them; `unowned(unsafe)` spares the reference count
-    // check that a checked `unowned` reference makes on every access.
-    unowned(unsafe) let core: EngineCore
+    unowned let core: EngineCore
     let lock = Lock()
 
     /// Every run the partition knows: open runs, and closed runs until their retention ends.
