@@ -39,8 +39,8 @@ final class RunIDGenerator: @unchecked Sendable {
         state = seed ?? 0
     }
 
-    /// Random words taken from the system generator in bulk, one system call per 256 run ids instead
-    /// of two per id; the next unused word is at `randomNext`.
+    /// Random words read from the kernel in bulk (one open, read and close of /dev/urandom per 256
+    /// run ids, instead of two `getrandom` calls per id); the next unused word is at `randomNext`.
     private var random = [UInt64](repeating: 0, count: 512)
     private var randomNext = 512
 
