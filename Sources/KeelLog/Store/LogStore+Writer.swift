@@ -261,6 +261,8 @@ extension LogStore {
                 // One waiter: waking it from here costs what handing it to the notifier would,
                 // without the second hop.
                 accepted[0].completion(.success(ranges[0]))
+            } else if options.acknowledgesOnWriter {
+                for (commit, range) in zip(accepted, ranges) { commit.completion(.success(range)) }
             } else {
                 notify(.acknowledged(accepted, ranges))
             }

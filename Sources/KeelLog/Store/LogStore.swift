@@ -83,7 +83,8 @@ public final class LogStore: @unchecked Sendable {
 
     /// Appends `records` as one commit and calls `completion` once they are durable (or failed).
     /// Records get consecutive LSNs in order. `completion` runs exactly once, also when the commit
-    /// is refused (invalid, queue full, store closed) or the store fails.
+    /// is refused (invalid, queue full, store closed) or the store fails. It runs on the log's writer
+    /// or notifier thread (`LogOptions.acknowledgesOnWriter`), so it must not block.
     public func append(
         _ records: [LogRecord], completion: @escaping @Sendable (Result<ClosedRange<LSN>, LogError>) -> Void
     ) {
