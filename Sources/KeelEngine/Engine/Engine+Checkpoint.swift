@@ -1,3 +1,4 @@
+import Synchronization
 import KeelLog
 
 /// What one checkpoint wrote.
@@ -167,8 +168,10 @@ final class Checkpointer: @unchecked Sendable {
     private let recordsInterval: Int
     private var newestValue: CheckpointIndex?
     private var reportValue = RecoveryReport()
-    private var bytesSince = 0
-    private var recordsSince = 0
+    /// Counted by every commit of every partition: atomics, so that partitions do not meet on the
+    /// lock for a count; the lock is taken only once a checkpoint is due.
+    private let bytesSince = Atomic<Int>(0)
+    private let recordsSince = Atomic<Int>(0)
     private var isDue = false
     private var isRunning = false
     /// False while the engine opens: until every partition holds its recovered runs, a partition's
@@ -186,26 +189,27 @@ final class Checkpointer: @unchecked Sendable {
     var report: RecoveryReport { lock.withLock { reportValue } }
 
     /// Whether records were appended since the last checkpoint started (or, after an open, folded).
-    var hasNewRecords: Bool { lock.withLock { recordsSince > 0 } }
+    var hasNewRecords: Bool { recordsSince.load(ordering: .acquiring) > 0 }
 
     func recovered(newest: CheckpointIndex?, report: RecoveryReport) {
         lock.withLock {
             newestValue = newest
             reportValue = report
             // Records written while the runs were armed are counted already.
-            recordsSince += report.recordsFolded
+            recordsSince.add(report.recordsFolded, ordering: .acquiringAndReleasing)
         }
     }
 
     /// Counts a commit of the partitions; returns true once when an automatic checkpoint is due.
     func noteAppended(records: Int, bytes: Int) -> Bool {
-        lock.withLock {
-            recordsSince += records
-            bytesSince += bytes
-            let due =
-                (recordsInterval > 0 && recordsSince >= recordsInterval)
-                || (bytesInterval > 0 && bytesSince >= bytesInterval)
-            guard due, isOpen, !isDue else { return false }
+        let recordCount = recordsSince.add(records, ordering: .acquiringAndReleasing).newValue
+        let byteCount = bytesSince.add(bytes, ordering: .acquiringAndReleasing).newValue
+        let due =
+            (recordsInterval > 0 && recordCount >= recordsInterval)
+            || (bytesInterval > 0 && byteCount >= bytesInterval)
+        guard due else { return false }
+        return lock.withLock {
+            guard isOpen, !isDue else { return false }
             isDue = true
             return true
         }
@@ -216,8 +220,8 @@ final class Checkpointer: @unchecked Sendable {
 
     func resetCounters() {
         lock.withLock {
-            recordsSince = 0
-            bytesSince = 0
+            recordsSince.store(0, ordering: .releasing)
+            bytesSince.store(0, ordering: .releasing)
             isDue = false
         }
     }

@@ -1,3 +1,4 @@
+import Synchronization
 import KeelLog
 
 #if canImport(Glibc)
@@ -25,6 +26,8 @@ final class EngineCore: @unchecked Sendable {
     var timerDriver: TimerDriver?
     private let failureLock = Lock()
     private var failureValue: EngineError?
+    /// Set once `failureValue` is: every operation asks, so the question costs no lock.
+    private let hasFailed = Atomic<Bool>(false)
 
     init(store: LogStore, clock: any EngineClock, options: EngineOptions, runIDSeed: UInt64?) {
         self.store = store
@@ -37,7 +40,10 @@ final class EngineCore: @unchecked Sendable {
     }
 
     /// The error that stopped the engine, if the log failed.
-    var failure: EngineError? { failureLock.withLock { failureValue } }
+    var failure: EngineError? {
+        guard hasFailed.load(ordering: .acquiring) else { return nil }
+        return failureLock.withLock { failureValue }
+    }
 
     /// Records that the log failed: from now on every operation is refused with this error.
     func fail(_ error: LogError) -> EngineError {
@@ -46,6 +52,7 @@ final class EngineCore: @unchecked Sendable {
             let failure = EngineError(
                 .storage, "the data file failed; reopen the engine to recover from disk", storageCause: error)
             failureValue = failure
+            hasFailed.store(true, ordering: .releasing)
             return failure
         }
     }

@@ -1,4 +1,5 @@
 import KeelTimer
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -139,7 +140,8 @@ final class Matching: @unchecked Sendable {
 
     private let lock = Lock()
     private var queues: [QueueKey: Queue] = [:]
-    private var nextWaiterID: UInt64 = 1
+    /// The id of the next waiting poll (taken without the lock).
+    private let nextWaiterID = Atomic<UInt64>(1)
     private var waiterQueues: [UInt64: (QueueKey, Waiter)] = [:]
     private var isClosed = false
     let pollersPerQueueMax: Int
@@ -215,10 +217,7 @@ final class Matching: @unchecked Sendable {
             return nil
         }
         if let immediate { return try immediate.get() }
-        let id: UInt64 = lock.withLock {
-            defer { nextWaiterID += 1 }
-            return nextWaiterID
-        }
+        let id = nextWaiterID.add(1, ordering: .relaxed).oldValue
         let task: MatchTask? = await withTaskCancellationHandler {
             // Resumed exactly once: at once when a task is ready, or by whoever takes the waiter's
             // continuation out under the lock (an offer, the expiry, cancellation or close).
