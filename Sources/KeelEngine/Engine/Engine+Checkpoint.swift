@@ -1,5 +1,5 @@
-import Synchronization
 import KeelLog
+import Synchronization
 
 /// What one checkpoint wrote.
 public struct CheckpointInfo: Sendable, Hashable {

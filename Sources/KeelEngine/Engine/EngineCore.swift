@@ -1,5 +1,5 @@
-import Synchronization
 import KeelLog
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
