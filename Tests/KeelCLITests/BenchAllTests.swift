@@ -23,8 +23,8 @@ import Testing
         (object?[key] as? NSNumber)?.doubleValue
     }
 
-    @Test func benchWithNoSubcommandRunsEverySuiteAndPrintsOneObject() throws {
-        let output = try KeelBinary.run(["bench", "--quick", "--json"])
+    @Test func benchWithNoSubcommandRunsEverySuiteAndPrintsOneObject() async throws {
+        let output = try await KeelBinary.run(["bench", "--quick", "--json"])
         #expect(output.status == 0, "keel bench --quick --json failed: \(output.stderr)")
         let object = try object(output)
         for (suite, keys) in Self.suiteKeys {
@@ -46,16 +46,16 @@ import Testing
         for suite in Self.suiteKeys.keys { #expect(output.stderr.contains("keel bench \(suite)")) }
     }
 
-    @Test func benchAllListsTheSuitesWithTheirArguments() throws {
-        let output = try KeelBinary.run(["bench", "all", "--list"])
+    @Test func benchAllListsTheSuitesWithTheirArguments() async throws {
+        let output = try await KeelBinary.run(["bench", "all", "--list"])
         #expect(output.status == 0, "keel bench all --list failed: \(output.stderr)")
         let lines = output.stdout.split(separator: "\n")
         #expect(lines.count == 6)
         #expect(lines.first?.hasPrefix("keel bench log --records") == true)
     }
 
-    @Test func soakReportsEveryIntervalAndRetentionRemovesClosedRuns() throws {
-        let output = try KeelBinary.run([
+    @Test func soakReportsEveryIntervalAndRetentionRemovesClosedRuns() async throws {
+        let output = try await KeelBinary.run([
             "bench", "soak", "--workflows", "2000", "--report-every", "500", "--retention", "0.5",
             "--concurrency", "32", "--workers", "2", "--segment-mib", "1", "--json",
         ])

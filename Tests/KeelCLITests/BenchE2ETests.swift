@@ -27,7 +27,13 @@ import Testing
 
     /// Runs `keel` with its temporary directory (`TMPDIR`) set to `directory`, so the test sees every
     /// file the benchmark makes.
-    private func run(_ arguments: [String], temporaryDirectory directory: String) throws -> KeelBinary.Output {
+    private func run(_ arguments: [String], temporaryDirectory directory: String) async throws -> KeelBinary.Output {
+        try await KeelBinary.offPool { try Self.runBlocking(arguments, temporaryDirectory: directory) }
+    }
+
+    private static func runBlocking(_ arguments: [String], temporaryDirectory directory: String) throws
+        -> KeelBinary.Output
+    {
         let process = Process()
         process.executableURL = KeelBinary.url
         process.arguments = arguments
@@ -64,10 +70,10 @@ import Testing
         }
     }
 
-    @Test func benchE2ERunsEveryWorkflowThroughTheSDKAndTheEngineWithAndWithoutACache() throws {
+    @Test func benchE2ERunsEveryWorkflowThroughTheSDKAndTheEngineWithAndWithoutACache() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let output = try run(
+        let output = try await run(
             [
                 "bench", "e2e", "--workflows", "12", "--concurrency", "4", "--activities", "2", "--compare-cache",
                 "--json",
@@ -98,10 +104,10 @@ import Testing
         #expect(left.isEmpty, "the benchmark should remove its data files, found \(left)")
     }
 
-    @Test func benchE2EWithoutABaselinePrintsATableOfTheSDKRunAlone() throws {
+    @Test func benchE2EWithoutABaselinePrintsATableOfTheSDKRunAlone() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let output = try run(
+        let output = try await run(
             ["bench", "e2e", "--workflows", "5", "--concurrency", "2", "--activities", "0", "--baseline", "none"],
             temporaryDirectory: directory)
         #expect(output.status == 0, "keel bench e2e failed: \(output.stderr)")
@@ -109,7 +115,7 @@ import Testing
             output.stdout.contains("keel bench e2e: 5 workflows of 0 activities (5 events each)"), "\(output.stdout)")
         #expect(output.stdout.contains("workflows/s"), "\(output.stdout)")
         #expect(!output.stdout.contains("engine API"), "no baseline column without a baseline: \(output.stdout)")
-        let json = try run(
+        let json = try await run(
             [
                 "bench", "e2e", "--workflows", "5", "--concurrency", "2", "--activities", "0", "--baseline", "none",
                 "--json",
@@ -122,8 +128,8 @@ import Testing
         #expect(left.isEmpty, "the benchmark should remove its data files, found \(left)")
     }
 
-    @Test func benchE2ERejectsComparingACacheOfSizeZeroWithItself() throws {
-        let output = try KeelBinary.run(["bench", "e2e", "--compare-cache", "--cache-size", "0", "--json"])
+    @Test func benchE2ERejectsComparingACacheOfSizeZeroWithItself() async throws {
+        let output = try await KeelBinary.run(["bench", "e2e", "--compare-cache", "--cache-size", "0", "--json"])
         #expect(output.status != 0)
         #expect(
             output.stderr.contains("--cache-size must be above 0, found 0"), "stderr: \(output.stderr)")
@@ -137,10 +143,10 @@ import Testing
         }
     }
 
-    @Test func benchE2EResultLinesReportEachFigureUnderThePeersMetricNamesForTheSDKAndTheEngine() throws {
+    @Test func benchE2EResultLinesReportEachFigureUnderThePeersMetricNamesForTheSDKAndTheEngine() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let output = try run(
+        let output = try await run(
             ["bench", "e2e", "--workflows", "4", "--concurrency", "1", "--activities", "3", "--result-lines"],
             temporaryDirectory: directory)
         #expect(output.status == 0, "keel bench e2e failed: \(output.stderr)")
@@ -166,7 +172,7 @@ import Testing
             #expect(metrics["workflows_per_s"]?["unit"] as? String == "wf/s")
             #expect(metrics["workflow_p50_ms"]?["workflows"] as? Int == 4)
         }
-        let named = try run(
+        let named = try await run(
             [
                 "bench", "e2e", "--workflows", "2", "--concurrency", "2", "--activities", "1", "--baseline", "none",
                 "--result-lines", "--result-case", "mine/two",
@@ -175,10 +181,10 @@ import Testing
         #expect(cases == ["mine/two"], "\(named.stdout) \(named.stderr)")
     }
 
-    @Test func benchE2EWarmupRunsWorkflowsBeforeTheTimingWithoutCountingThem() throws {
+    @Test func benchE2EWarmupRunsWorkflowsBeforeTheTimingWithoutCountingThem() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let output = try run(
+        let output = try await run(
             [
                 "bench", "e2e", "--workflows", "3", "--concurrency", "2", "--activities", "1", "--warmup", "2",
                 "--json",
@@ -192,10 +198,10 @@ import Testing
         }
     }
 
-    @Test func benchE2ETimersWaitOneSecondEachAfterTheActivities() throws {
+    @Test func benchE2ETimersWaitOneSecondEachAfterTheActivities() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let output = try run(
+        let output = try await run(
             [
                 "bench", "e2e", "--workflows", "2", "--concurrency", "2", "--activities", "1", "--timers", "1",
                 "--baseline", "none", "--json",
@@ -208,7 +214,7 @@ import Testing
         #expect(object["events"] as? Int == 2 * 16)
         let p50 = number(object, "result_p50_us") ?? 0
         #expect(p50 >= 1_000_000, "a workflow with a 1 s timer took \(p50) µs")
-        let lines = try run(
+        let lines = try await run(
             [
                 "bench", "e2e", "--workflows", "1", "--concurrency", "1", "--activities", "0", "--timers", "1",
                 "--baseline", "none", "--result-lines",
@@ -218,10 +224,10 @@ import Testing
         #expect((wall.flatMap { number($0, "value") } ?? 0) >= 1.0, "\(lines.stdout)")
     }
 
-    @Test func benchE2EActivityMillisecondsMakeEachActivityWait() throws {
+    @Test func benchE2EActivityMillisecondsMakeEachActivityWait() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let output = try run(
+        let output = try await run(
             [
                 "bench", "e2e", "--workflows", "2", "--concurrency", "1", "--activities", "2", "--activity-ms", "20",
                 "--baseline", "none", "--json",
@@ -233,7 +239,7 @@ import Testing
         #expect(p50 >= 40_000, "two activities of 20 ms took \(p50) µs in all")
     }
 
-    @Test func benchE2ECrashAfterKillsTheProcessAndRecoverFinishesEveryWorkflowFromTheDataFile() throws {
+    @Test func benchE2ECrashAfterKillsTheProcessAndRecoverFinishesEveryWorkflowFromTheDataFile() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let dataPath = directory + "/crash.keel"
@@ -241,11 +247,11 @@ import Testing
             "bench", "e2e", "--workflows", "8", "--concurrency", "2", "--activities", "2", "--baseline", "none",
             "--data-path", dataPath,
         ]
-        let crashed = try run(shape + ["--crash-after", "3"], temporaryDirectory: directory)
+        let crashed = try await run(shape + ["--crash-after", "3"], temporaryDirectory: directory)
         #expect(crashed.status == SIGKILL, "the crash run should kill itself, found status \(crashed.status)")
         #expect(crashed.stdout.isEmpty, "a killed run prints no report: \(crashed.stdout)")
         #expect(FileManager.default.fileExists(atPath: dataPath), "the crash run leaves its data file")
-        let recovered = try run(shape + ["--recover", "--json"], temporaryDirectory: directory)
+        let recovered = try await run(shape + ["--recover", "--json"], temporaryDirectory: directory)
         #expect(recovered.status == 0, "keel bench e2e --recover failed: \(recovered.stderr)")
         let object = try object(recovered)
         #expect(object["completed"] as? Int == 8)
@@ -254,7 +260,7 @@ import Testing
         let launched = number(object, "restart_to_launched_s") ?? -1
         let allDone = number(object, "restart_to_all_done_s") ?? -1
         #expect(launched > 0 && allDone >= launched, "launched \(launched) s, all done \(allDone) s")
-        let lines = try run(shape + ["--recover", "--result-lines"], temporaryDirectory: directory)
+        let lines = try await run(shape + ["--recover", "--result-lines"], temporaryDirectory: directory)
         let metrics = Set(try resultLines(lines.stdout).compactMap { $0["metric"] as? String })
         #expect(metrics == ["restart_to_launched_s", "restart_to_all_done_s"], "\(lines.stdout) \(lines.stderr)")
     }
@@ -266,14 +272,14 @@ import Testing
         (["--crash-after", "0", "--baseline", "none"], "--crash-after must be 1...1999"),
         (["--data-path", "/", "--baseline", "none"], "--data-path must name a file that does not exist yet"),
     ])
-    func benchE2ERejectsOptionsThatCannotGoTogether(arguments: [String], message: String) throws {
-        let output = try KeelBinary.run(["bench", "e2e"] + arguments)
+    func benchE2ERejectsOptionsThatCannotGoTogether(arguments: [String], message: String) async throws {
+        let output = try await KeelBinary.run(["bench", "e2e"] + arguments)
         #expect(output.status != 0)
         #expect(output.stderr.contains(message), "stderr: \(output.stderr)")
     }
 
-    @Test func benchReplayReplaysEveryRecordedEventAndDecodesAndReadsTheSameEvents() throws {
-        let output = try KeelBinary.run([
+    @Test func benchReplayReplaysEveryRecordedEventAndDecodesAndReadsTheSameEvents() async throws {
+        let output = try await KeelBinary.run([
             "bench", "replay", "--events", "200", "--histories", "2", "--repetitions", "3", "--json",
         ])
         #expect(output.status == 0, "keel bench replay failed: \(output.stderr)")
@@ -290,15 +296,15 @@ import Testing
         expectPositive(object, Self.replayPositiveKeys)
     }
 
-    @Test func benchReplayOfTimersRecordsFiveEventsPerTimer() throws {
-        let output = try KeelBinary.run([
+    @Test func benchReplayOfTimersRecordsFiveEventsPerTimer() async throws {
+        let output = try await KeelBinary.run([
             "bench", "replay", "--kind", "timers", "--events", "100", "--repetitions", "2",
         ])
         #expect(output.status == 0, "keel bench replay failed: \(output.stderr)")
         #expect(
             output.stdout.contains("1 history of 100 events (19 timers in sequence)"), "stdout: \(output.stdout)")
         #expect(output.stdout.contains("WorkflowReplayer.replay"), "stdout: \(output.stdout)")
-        let json = try KeelBinary.run([
+        let json = try await KeelBinary.run([
             "bench", "replay", "--kind", "timers", "--events", "100", "--repetitions", "2", "--json",
         ])
         let object = try object(json)
@@ -307,8 +313,8 @@ import Testing
         expectPositive(object, Self.replayPositiveKeys)
     }
 
-    @Test func benchReplayRejectsAHistoryShorterThanOneStepNamingTheValueFound() throws {
-        let output = try KeelBinary.run(["bench", "replay", "--events", "5"])
+    @Test func benchReplayRejectsAHistoryShorterThanOneStepNamingTheValueFound() async throws {
+        let output = try await KeelBinary.run(["bench", "replay", "--events", "5"])
         #expect(output.status != 0)
         #expect(output.stderr.contains("--events must be 11...51200"), "stderr: \(output.stderr)")
         #expect(output.stderr.contains("found 5"), "stderr: \(output.stderr)")

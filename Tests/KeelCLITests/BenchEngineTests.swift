@@ -33,10 +33,10 @@ import Testing
         (object[key] as? NSNumber)?.doubleValue
     }
 
-    @Test func benchEngineRunsEveryWorkflowToCompletionAndRemovesItsFiles() throws {
+    @Test func benchEngineRunsEveryWorkflowToCompletionAndRemovesItsFiles() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let output = try KeelBinary.run([
+        let output = try await KeelBinary.run([
             "bench", "engine", "--workflows", "24", "--concurrency", "4", "--activities-per-workflow", "2",
             "--path", directory + "/engine.keel", "--json",
         ])
@@ -65,11 +65,11 @@ import Testing
         #expect(left.isEmpty, "the benchmark should remove its data files, found \(left)")
     }
 
-    @Test func benchEngineWithoutStickyExecutionKeepsAVerifiableDataFile() throws {
+    @Test func benchEngineWithoutStickyExecutionKeepsAVerifiableDataFile() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/kept.keel"
-        let output = try KeelBinary.run([
+        let output = try await KeelBinary.run([
             "bench", "engine", "--workflows", "10", "--concurrency", "3", "--activities-per-workflow", "1",
             "--no-sticky", "--baseline", "none", "--path", path, "--keep", "--json",
         ])
@@ -80,25 +80,25 @@ import Testing
         #expect(object["log_records_per_s"] == nil && object["ratio_vs_log"] == nil)
         #expect(object["data_file"] as? String == path)
         #expect(FileManager.default.fileExists(atPath: path), "--keep should leave \(path)")
-        let verify = try KeelBinary.run(["log", "verify", path])
+        let verify = try await KeelBinary.run(["log", "verify", path])
         #expect(verify.status == 0, "the kept data file should verify: \(verify.stdout) \(verify.stderr)")
         let left = try FileManager.default.contentsOfDirectory(atPath: directory)
         #expect(left == ["kept.keel"], "only the kept data file should be left, found \(left)")
     }
 
-    @Test func benchEngineRefusesToOverwriteAnExistingFile() throws {
+    @Test func benchEngineRefusesToOverwriteAnExistingFile() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/existing.keel"
         #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8)))
-        let output = try KeelBinary.run(["bench", "engine", "--workflows", "1", "--path", path, "--json"])
+        let output = try await KeelBinary.run(["bench", "engine", "--workflows", "1", "--path", path, "--json"])
         #expect(output.status != 0)
         #expect(output.stderr.contains("--path must name a new file, found an existing"), "stderr: \(output.stderr)")
         #expect((try? Data(contentsOf: URL(fileURLWithPath: path))) == Data("x".utf8), "the file must be untouched")
     }
 
-    @Test func benchDispatchTakesEveryTaskThroughMatchingAndTheBaseline() throws {
-        let output = try KeelBinary.run([
+    @Test func benchDispatchTakesEveryTaskThroughMatchingAndTheBaseline() async throws {
+        let output = try await KeelBinary.run([
             "bench", "dispatch", "--tasks", "5000", "--pollers", "8", "--queues", "2", "--producers", "2", "--json",
         ])
         #expect(output.status == 0, "keel bench dispatch failed: \(output.stderr)")
@@ -116,8 +116,8 @@ import Testing
         #expect(p50 >= 0 && p99 >= p50, "expected 0 <= p50 <= p99, found \(p50) and \(p99)")
     }
 
-    @Test func benchDispatchRejectsFewerPollersThanQueuesNamingTheValueFound() throws {
-        let output = try KeelBinary.run(["bench", "dispatch", "--pollers", "2", "--queues", "4", "--json"])
+    @Test func benchDispatchRejectsFewerPollersThanQueuesNamingTheValueFound() async throws {
+        let output = try await KeelBinary.run(["bench", "dispatch", "--pollers", "2", "--queues", "4", "--json"])
         #expect(output.status != 0)
         #expect(
             output.stderr.contains("--pollers must be 4...10000 (at least one per queue), found 2"),

@@ -18,10 +18,10 @@ import Testing
         return directory
     }
 
-    @Test func benchLogPrintsOneJSONObjectWithEveryFigureAndRemovesItsFiles() throws {
+    @Test func benchLogPrintsOneJSONObjectWithEveryFigureAndRemovesItsFiles() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let output = try KeelBinary.run([
+        let output = try await KeelBinary.run([
             "bench", "log", "--records", "2000", "--batch", "100", "--json", "--baseline", "all", "--path", directory,
         ])
         #expect(output.status == 0, "keel bench log failed: \(output.stderr)")
@@ -45,10 +45,10 @@ import Testing
         #expect(left.isEmpty, "the benchmark should remove its temporary directory, found \(left)")
     }
 
-    @Test func benchLogWithConcurrentTaskAppendersAcknowledgesEveryCommit() throws {
+    @Test func benchLogWithConcurrentTaskAppendersAcknowledgesEveryCommit() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let output = try KeelBinary.run([
+        let output = try await KeelBinary.run([
             "bench", "log", "--records", "2000", "--batch", "10", "--concurrency", "8", "--appenders", "tasks",
             "--stream-records", "1000", "--baseline", "none", "--json", "--path", directory,
         ])
@@ -62,15 +62,15 @@ import Testing
         #expect(((object["acks_per_s"] as? NSNumber)?.doubleValue ?? 0) > 0)
     }
 
-    @Test func benchLogRejectsABatchOutsideItsLimitNamingTheValueFound() throws {
-        let output = try KeelBinary.run(["bench", "log", "--batch", "0", "--json"])
+    @Test func benchLogRejectsABatchOutsideItsLimitNamingTheValueFound() async throws {
+        let output = try await KeelBinary.run(["bench", "log", "--batch", "0", "--json"])
         #expect(output.status != 0)
         #expect(output.stderr.contains("--batch must be 1...65536, found 0"), "stderr: \(output.stderr)")
     }
 
     /// The compression ratio `keel bench log --json` reports for 2,000 records of `data`.
-    private func compressionRatio(data: String, directory: String) throws -> Double {
-        let output = try KeelBinary.run([
+    private func compressionRatio(data: String, directory: String) async throws -> Double {
+        let output = try await KeelBinary.run([
             "bench", "log", "--records", "2000", "--batch", "100", "--data", data, "--stream-records", "100",
             "--baseline", "none", "--json", "--path", directory,
         ])
@@ -82,18 +82,18 @@ import Testing
         return try #require((object["compression_ratio"] as? NSNumber)?.doubleValue)
     }
 
-    @Test func benchLogWithThePeersRecordsAppendsTheirMoreRepetitiveText() throws {
+    @Test func benchLogWithThePeersRecordsAppendsTheirMoreRepetitiveText() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let history = try compressionRatio(data: "history", directory: directory)
-        let peers = try compressionRatio(data: "peers", directory: directory)
+        let history = try await compressionRatio(data: "history", directory: directory)
+        let peers = try await compressionRatio(data: "peers", directory: directory)
         // The peer kit's records differ only in a few counters and padding; the history events carry
         // random identifiers and numbers.
         #expect(peers > 4 && peers > history * 1.3, "peers \(peers)x against history \(history)x")
     }
 
-    @Test func benchLogRejectsARecordSizeForThePeersFixedSizeRecords() throws {
-        let output = try KeelBinary.run(["bench", "log", "--data", "peers", "--record-bytes", "100", "--json"])
+    @Test func benchLogRejectsARecordSizeForThePeersFixedSizeRecords() async throws {
+        let output = try await KeelBinary.run(["bench", "log", "--data", "peers", "--record-bytes", "100", "--json"])
         #expect(output.status != 0)
         #expect(
             output.stderr.contains(

@@ -8,8 +8,8 @@ import Testing
         "memory_bytes", "advances",
     ]
 
-    @Test func benchTimersPrintsOneJSONObjectWithThroughputAndMemoryPerTimer() throws {
-        let output = try KeelBinary.run(["bench", "timers", "--timers", "20001", "--json"])
+    @Test func benchTimersPrintsOneJSONObjectWithThroughputAndMemoryPerTimer() async throws {
+        let output = try await KeelBinary.run(["bench", "timers", "--timers", "20001", "--json"])
         #expect(output.status == 0, "keel bench timers failed: \(output.stderr)")
         let parsed = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8))
         let object = try #require(parsed as? [String: Any], "expected one JSON object, found: \(output.stdout)")
@@ -35,16 +35,16 @@ import Testing
         #expect(object.keys.contains("rss_bytes_per_timer"))
     }
 
-    @Test func benchTimersPrintsATableForPeople() throws {
-        let output = try KeelBinary.run(["bench", "timers", "--timers", "1000", "--horizon-ticks", "5000"])
+    @Test func benchTimersPrintsATableForPeople() async throws {
+        let output = try await KeelBinary.run(["bench", "timers", "--timers", "1000", "--horizon-ticks", "5000"])
         #expect(output.status == 0, "keel bench timers failed: \(output.stderr)")
         #expect(output.stdout.contains("schedule + cancel"), "stdout: \(output.stdout)")
         #expect(output.stdout.contains("bytes per pending timer"), "stdout: \(output.stdout)")
         #expect(output.stderr.contains("keel bench timers: firing"), "progress goes to stderr: \(output.stderr)")
     }
 
-    @Test func benchTimersRejectsZeroTimersNamingTheValueFound() throws {
-        let output = try KeelBinary.run(["bench", "timers", "--timers", "0", "--json"])
+    @Test func benchTimersRejectsZeroTimersNamingTheValueFound() async throws {
+        let output = try await KeelBinary.run(["bench", "timers", "--timers", "0", "--json"])
         #expect(output.status != 0)
         #expect(output.stderr.contains("--timers must be 1...50000000, found 0"), "stderr: \(output.stderr)")
     }

@@ -49,7 +49,7 @@ import Testing
         return acks
     }
 
-    @Test func acknowledgedCommitsSurviveSigkill() throws {
+    @Test func acknowledgedCommitsSurviveSigkill() async throws {
         let directory = NSTemporaryDirectory() + "keel-kill-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -64,7 +64,10 @@ import Testing
         for round in 0..<rounds {
             random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             let killAfter = 20 + Int((random >> 33) % 3000)
-            let acks = try runChild(path: path, first: nextFirst, killAfter: killAfter)
+            let first = nextFirst
+            let acks = try await KeelBinary.offPool { [self] in
+                try runChild(path: path, first: first, killAfter: killAfter)
+            }
             #expect(acks.count >= killAfter, "round \(round): only \(acks.count) acknowledgements before the kill")
             acknowledged.merge(acks) { old, _ in old }
             nextFirst = (acknowledged.keys.max() ?? 0) + 100

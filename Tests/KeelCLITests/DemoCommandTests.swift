@@ -3,8 +3,8 @@ import Testing
 @Suite struct DemoCommandTests {
     /// The demo kills its first worker process with SIGKILL while both workflows wait on timers; the
     /// second process must finish them without running any finished step again.
-    @Test func demoFinishesBothWorkflowsAfterTheWorkerIsKilledWithoutRepeatingAStep() throws {
-        let output = try KeelBinary.run(["demo", "--day-milliseconds", "100"])
+    @Test func demoFinishesBothWorkflowsAfterTheWorkerIsKilledWithoutRepeatingAStep() async throws {
+        let output = try await KeelBinary.run(["demo", "--day-milliseconds", "100"])
         #expect(output.status == 0, "keel demo failed: \(output.stderr)")
         #expect(output.stdout.contains("with SIGKILL"))
         #expect(output.stdout.contains("Each activity completed once."), "\(output.stdout)")
@@ -15,8 +15,8 @@ import Testing
         #expect(!output.stdout.contains("PROBLEM"))
     }
 
-    @Test func aDayLengthOutOfRangeIsRefused() throws {
-        let output = try KeelBinary.run(["demo", "--day-milliseconds", "0"])
+    @Test func aDayLengthOutOfRangeIsRefused() async throws {
+        let output = try await KeelBinary.run(["demo", "--day-milliseconds", "0"])
         #expect(output.status != 0)
         #expect(output.stderr.contains("expected --day-milliseconds from 10 to 60000, found 0"))
     }

@@ -24,8 +24,29 @@ enum KeelBinary {
         var stderr: String
     }
 
-    /// Runs `keel` with `arguments` to completion.
-    static func run(_ arguments: [String]) throws -> Output {
+    /// Runs `keel` with `arguments` to completion, waiting on a thread of its own.
+    static func run(_ arguments: [String]) async throws -> Output {
+        try await offPool { try runBlocking(arguments) }
+    }
+
+    /// Runs blocking `body` on a thread of its own and returns its result. A test that waits for a
+    /// child process must not hold a thread of the cooperative pool meanwhile: the pool has one
+    /// thread per core, and with two cores two such tests would stall every other test in the
+    /// process (the engine simulations' watchdogs then end the run).
+    static func offPool<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    continuation.resume(returning: try body())
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// Runs `keel` with `arguments` to completion, blocking the calling thread.
+    private static func runBlocking(_ arguments: [String]) throws -> Output {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments

@@ -79,9 +79,9 @@ import Testing
 
     // MARK: - verify
 
-    @Test func verifyOfASoundFileExitsZero() throws {
+    @Test func verifyOfASoundFileExitsZero() async throws {
         let file = try DataFile()
-        let text = try KeelBinary.run(["log", "verify", file.path])
+        let text = try await KeelBinary.run(["log", "verify", file.path])
         #expect(text.status == 0, "stderr: \(text.stderr)")
         #expect(text.stderr == "")
         #expect(
@@ -89,7 +89,7 @@ import Testing
         #expect(text.stdout.contains(", \(file.stats.totalRecords) records\n"))
         #expect(text.stdout.hasSuffix("result: sound (0 errors, 0 warnings)\n"))
 
-        let json = try KeelBinary.run(["log", "verify", file.path, "--json"])
+        let json = try await KeelBinary.run(["log", "verify", file.path, "--json"])
         #expect(json.status == 0)
         let report = try #require(try jsonLines(json.stdout).first)
         #expect(report["sound"] as? Bool == true)
@@ -104,11 +104,11 @@ import Testing
         #expect(number(head["tornTailBytes"]) == 0)
     }
 
-    @Test func verifyOfADamagedFileExitsOneAndNamesTheOffset() throws {
+    @Test func verifyOfADamagedFileExitsOneAndNamesTheOffset() async throws {
         let file = try DataFile()
         let offset = try file.firstSealedRecordsBlock()
         try file.flipByte(at: offset + UInt64(Layout.blockHeaderBytes) + 7)
-        let text = try KeelBinary.run(["log", "verify", file.path])
+        let text = try await KeelBinary.run(["log", "verify", file.path])
         #expect(text.status == 1)
         #expect(
             text.stdout.contains(
@@ -116,7 +116,7 @@ import Testing
             ))
         #expect(text.stdout.hasSuffix("result: NOT SOUND (1 error, 0 warnings)\n"))
 
-        let json = try KeelBinary.run(["log", "verify", "--json", file.path])
+        let json = try await KeelBinary.run(["log", "verify", "--json", file.path])
         #expect(json.status == 1)
         let report = try #require(try jsonLines(json.stdout).first)
         #expect(report["sound"] as? Bool == false)
@@ -127,18 +127,18 @@ import Testing
         #expect(problems.first?["area"] as? String == "block")
     }
 
-    @Test func verifyOfAMissingFileExitsTwo() throws {
+    @Test func verifyOfAMissingFileExitsTwo() async throws {
         let path = NSTemporaryDirectory() + "keel-missing-" + UUID().uuidString + ".db"
-        let output = try KeelBinary.run(["log", "verify", path])
+        let output = try await KeelBinary.run(["log", "verify", path])
         #expect(output.status == 2)
         #expect(output.stdout == "")
         #expect(output.stderr == "keel log verify: cannot open \(path): no such file\n")
     }
 
-    @Test func verifyOfAFileAStoreHoldsExitsTwo() throws {
+    @Test func verifyOfAFileAStoreHoldsExitsTwo() async throws {
         let file = try DataFile()
         let store = try LogStore.open(path: file.path)
-        let output = try KeelBinary.run(["log", "verify", file.path])
+        let output = try await KeelBinary.run(["log", "verify", file.path])
         try store.close()
         #expect(output.status == 2)
         #expect(output.stdout == "")
@@ -148,9 +148,9 @@ import Testing
 
     // MARK: - dump
 
-    @Test func dumpJSONLinesParseWithStableKeys() throws {
+    @Test func dumpJSONLinesParseWithStableKeys() async throws {
         let file = try DataFile()
-        let output = try KeelBinary.run(["log", "dump", file.path, "--json", "--records"])
+        let output = try await KeelBinary.run(["log", "dump", file.path, "--json", "--records"])
         #expect(output.status == 0, "stderr: \(output.stderr)")
         let items = try jsonLines(output.stdout)
         let byType = Dictionary(grouping: items) { $0["type"] as? String ?? "none" }
@@ -187,31 +187,31 @@ import Testing
         #expect(blockRecords?.reduce(0, +) == file.stats.totalRecords)
     }
 
-    @Test func dumpStopsAtTheLimit() throws {
+    @Test func dumpStopsAtTheLimit() async throws {
         let file = try DataFile()
-        let blocks = try KeelBinary.run(["log", "dump", file.path, "--json", "--limit", "7"])
+        let blocks = try await KeelBinary.run(["log", "dump", file.path, "--json", "--limit", "7"])
         #expect(blocks.status == 0)
         let items = try jsonLines(blocks.stdout)
         #expect(items.filter { $0["type"] as? String == "block" }.count == 7)
         #expect(items.last?["type"] as? String == "block")
 
-        let records = try KeelBinary.run(["log", "dump", file.path, "--records", "--limit", "10"])
+        let records = try await KeelBinary.run(["log", "dump", file.path, "--records", "--limit", "10"])
         #expect(records.status == 0)
         let lines = records.stdout.split(separator: "\n")
         #expect(lines.filter { $0.hasPrefix("    record ") }.count == 10)
         #expect(lines.last?.hasPrefix("    record 10: key \"wf-9\" (4 bytes), payload ") == true)
         #expect(lines.first?.hasPrefix("superblock copy 0 at offset 0: valid, sequence ") == true)
 
-        let refused = try KeelBinary.run(["log", "dump", file.path, "--limit", "0"])
+        let refused = try await KeelBinary.run(["log", "dump", file.path, "--limit", "0"])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("--limit must be at least 1, found 0"))
     }
 
-    @Test func dumpOfADamagedFileReportsTheProblemAndExitsOne() throws {
+    @Test func dumpOfADamagedFileReportsTheProblemAndExitsOne() async throws {
         let file = try DataFile()
         let offset = try file.firstSealedRecordsBlock()
         try file.flipByte(at: offset + UInt64(Layout.blockHeaderBytes) + 7)
-        let output = try KeelBinary.run(["log", "dump", file.path, "--json"])
+        let output = try await KeelBinary.run(["log", "dump", file.path, "--json"])
         #expect(output.status == 1)
         let problems = try jsonLines(output.stdout).filter { $0["type"] as? String == "problem" }
         #expect(problems.count == 1)
@@ -220,10 +220,10 @@ import Testing
 
     // MARK: - stats
 
-    @Test func statsReportsSpaceUse() throws {
+    @Test func statsReportsSpaceUse() async throws {
         let file = try DataFile(markDead: true)
         #expect(file.deadStreamRecords > 0)
-        let output = try KeelBinary.run(["log", "stats", file.path, "--json"])
+        let output = try await KeelBinary.run(["log", "stats", file.path, "--json"])
         #expect(output.status == 0, "stderr: \(output.stderr)")
         let stats = try #require(try jsonLines(output.stdout).first)
         let keys: Set<String> = [
@@ -251,7 +251,7 @@ import Testing
         let ratio = try #require(stats["compressionRatio"] as? Double)
         #expect(abs(ratio - Double(raw) / Double(stored)) < 0.001)
 
-        let text = try KeelBinary.run(["log", "stats", file.path])
+        let text = try await KeelBinary.run(["log", "stats", file.path])
         #expect(text.status == 0)
         #expect(
             text.stdout.contains(
@@ -261,9 +261,9 @@ import Testing
                 "\nslots: \(file.stats.slotCount) (2 sealed, 1 head, \(file.stats.slotCount - 3) free)\n"))
     }
 
-    @Test func statsOfAMissingFileExitsTwoAndCreatesNothing() throws {
+    @Test func statsOfAMissingFileExitsTwoAndCreatesNothing() async throws {
         let path = NSTemporaryDirectory() + "keel-missing-" + UUID().uuidString + ".db"
-        let output = try KeelBinary.run(["log", "stats", path])
+        let output = try await KeelBinary.run(["log", "stats", path])
         #expect(output.status == 2)
         #expect(output.stderr == "keel log stats: cannot open \(path): no such file\n")
         #expect(!FileManager.default.fileExists(atPath: path))

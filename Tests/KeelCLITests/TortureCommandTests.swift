@@ -16,9 +16,9 @@ import Testing
         return seed
     }
 
-    @Test func realModeSurvivesKillsWithNoViolation() throws {
+    @Test func realModeSurvivesKillsWithNoViolation() async throws {
         let seed = Self.seed()
-        let output = try KeelBinary.run([
+        let output = try await KeelBinary.run([
             "torture", "--kills", "6", "--seed", seed, "--workflows", "4", "--kill-max-milliseconds", "150",
             "--verify-every", "2", "--json",
         ])
@@ -33,9 +33,9 @@ import Testing
         #expect(output.stderr.contains("seed \(seed)"))
     }
 
-    @Test func simulatedModeSurvivesCrashesAndFaultsWithNoViolation() throws {
+    @Test func simulatedModeSurvivesCrashesAndFaultsWithNoViolation() async throws {
         let seed = Self.seed()
-        let output = try KeelBinary.run([
+        let output = try await KeelBinary.run([
             "torture", "--fault-mode", "simulated", "--kills", "12", "--seed", seed, "--workflows", "4",
             "--kill-max-milliseconds", "100", "--kills-per-file", "6", "--json",
         ])
@@ -50,8 +50,8 @@ import Testing
 
     /// Seed 1795710257 arms a sync failure in a lifetime that crashes before reaching it; the fault
     /// then struck in the last lifetime, meant to run without faults, and no workflow could complete.
-    @Test func aFaultArmedForACrashedLifetimeDoesNotStrikeTheFinish() throws {
-        let output = try KeelBinary.run([
+    @Test func aFaultArmedForACrashedLifetimeDoesNotStrikeTheFinish() async throws {
+        let output = try await KeelBinary.run([
             "torture", "--fault-mode", "simulated", "--kills", "12", "--seed", "1795710257", "--workflows", "4",
             "--kill-max-milliseconds", "100", "--kills-per-file", "6", "--json",
         ])
@@ -61,16 +61,16 @@ import Testing
         #expect((report["workflows_checked"] as? Int ?? 0) > 0)
     }
 
-    @Test func textReportNamesTheSeedAndTheResult() throws {
-        let output = try KeelBinary.run(["torture", "--kills", "1", "--seed", "7", "--workflows", "2"])
+    @Test func textReportNamesTheSeedAndTheResult() async throws {
+        let output = try await KeelBinary.run(["torture", "--kills", "1", "--seed", "7", "--workflows", "2"])
         #expect(output.status == 0, "keel torture failed: \(output.stdout)\n\(output.stderr)")
         #expect(output.stdout.hasPrefix("keel torture: seed 7"))
         #expect(output.stdout.contains("kills survived     1"))
         #expect(output.stdout.contains("result: PASS"))
     }
 
-    @Test func aWorkerCountOutOfRangeIsRefused() throws {
-        let output = try KeelBinary.run(["torture", "--workers", "0"])
+    @Test func aWorkerCountOutOfRangeIsRefused() async throws {
+        let output = try await KeelBinary.run(["torture", "--workers", "0"])
         #expect(output.status != 0)
         #expect(output.stderr.contains("expected --workers from 1 to 64, found 0"))
     }

@@ -8,17 +8,17 @@ import Testing
 @Suite struct TortureOracleTests {
     /// Runs a short torture run kept on disk and returns its directory and its data file directory;
     /// the caller removes the directory.
-    func keptRun() throws -> (root: String, epoch: String) {
+    func keptRun() async throws -> (root: String, epoch: String) {
         let root = NSTemporaryDirectory() + "keel-torture-oracle-" + UUID().uuidString
-        let output = try KeelBinary.run([
+        let output = try await KeelBinary.run([
             "torture", "--kills", "1", "--seed", "11", "--workflows", "6", "--path", root, "--json",
         ])
         #expect(output.status == 0, "the run to break failed: \(output.stdout) \(output.stderr)")
         return (root, root + "/epoch-0")
     }
 
-    func check(_ directory: String) throws -> (status: Int32, violations: [String]) {
-        let output = try KeelBinary.run(["torture", "--check", directory, "--json"])
+    func check(_ directory: String) async throws -> (status: Int32, violations: [String]) {
+        let output = try await KeelBinary.run(["torture", "--check", directory, "--json"])
         let line = output.stdout.split(separator: "\n").last.map(String.init) ?? ""
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
@@ -60,16 +60,16 @@ import Testing
         return ""
     }
 
-    @Test func theUntouchedRunPasses() throws {
-        let (root, directory) = try keptRun()
+    @Test func theUntouchedRunPasses() async throws {
+        let (root, directory) = try await keptRun()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let (status, violations) = try check(directory)
+        let (status, violations) = try await check(directory)
         #expect(status == 0)
         #expect(violations.isEmpty, "\(violations)")
     }
 
-    @Test func aResultWithoutAnAcknowledgedSignalIsCaught() throws {
-        let (root, directory) = try keptRun()
+    @Test func aResultWithoutAnAcknowledgedSignalIsCaught() async throws {
+        let (root, directory) = try await keptRun()
         defer { try? FileManager.default.removeItem(atPath: root) }
         var dropped = ""
         let id = try editFirstResult(
@@ -79,14 +79,14 @@ import Testing
                 dropped = signals.removeFirst()
                 result["signals"] = signals
             })
-        let (status, violations) = try check(directory)
+        let (status, violations) = try await check(directory)
         #expect(status == 1)
         #expect(
             violations.contains("acknowledged signal \(dropped) to \(id) is missing from its result"), "\(violations)")
     }
 
-    @Test func aSideEffectAppliedTwiceIsCaught() throws {
-        let (root, directory) = try keptRun()
+    @Test func aSideEffectAppliedTwiceIsCaught() async throws {
+        let (root, directory) = try await keptRun()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let path = directory + "/effects.log"
         var effects = try lines(path)
@@ -94,26 +94,26 @@ import Testing
         effects.append(applied)
         try write(effects, to: path)
         let key = applied.split(separator: "\t")[1]
-        let (status, violations) = try check(directory)
+        let (status, violations) = try await check(directory)
         #expect(status == 1)
         #expect(violations.contains("the side effect \(key) was applied 2 times, expected once"), "\(violations)")
     }
 
-    @Test func aWrongResultIsCaught() throws {
-        let (root, directory) = try keptRun()
+    @Test func aWrongResultIsCaught() async throws {
+        let (root, directory) = try await keptRun()
         defer { try? FileManager.default.removeItem(atPath: root) }
         var expected = 0
         let id = try editFirstResult(in: directory, where: { _ in true }) { result in
             expected = result["value"] as? Int ?? 0
             result["value"] = expected + 1
         }
-        let (status, violations) = try check(directory)
+        let (status, violations) = try await check(directory)
         #expect(status == 1)
         #expect(violations.contains("\(id)'s result has value \(expected + 1), expected \(expected)"), "\(violations)")
     }
 
-    @Test func aWorkflowThatNeverCompletedIsCaught() throws {
-        let (root, directory) = try keptRun()
+    @Test func aWorkflowThatNeverCompletedIsCaught() async throws {
+        let (root, directory) = try await keptRun()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let path = directory + "/journal.log"
         var journal = try lines(path)
@@ -127,7 +127,7 @@ import Testing
         let id = "t\(lastRound + 1)-0"
         journal += ["round\t\(lastRound + 1)", "start\t\(id)"]
         try write(journal, to: path)
-        let (status, violations) = try check(directory)
+        let (status, violations) = try await check(directory)
         #expect(status == 1)
         #expect(
             violations.contains("\(id) did not complete: its start was acknowledged; the data file has no run of it"),
