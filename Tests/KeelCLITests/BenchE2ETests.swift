@@ -28,29 +28,7 @@ import Testing
     /// Runs `keel` with its temporary directory (`TMPDIR`) set to `directory`, so the test sees every
     /// file the benchmark makes.
     private func run(_ arguments: [String], temporaryDirectory directory: String) async throws -> KeelBinary.Output {
-        try await KeelBinary.offPool { try Self.runBlocking(arguments, temporaryDirectory: directory) }
-    }
-
-    private static func runBlocking(_ arguments: [String], temporaryDirectory directory: String) throws
-        -> KeelBinary.Output
-    {
-        let process = Process()
-        process.executableURL = KeelBinary.url
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["TMPDIR"] = directory + "/"
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return KeelBinary.Output(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        try await KeelBinary.run(arguments, environment: ["TMPDIR": directory + "/"])
     }
 
     private func object(_ output: KeelBinary.Output) throws -> [String: Any] {

@@ -24,9 +24,10 @@ enum KeelBinary {
         var stderr: String
     }
 
-    /// Runs `keel` with `arguments` to completion, waiting on a thread of its own.
-    static func run(_ arguments: [String]) async throws -> Output {
-        try await offPool { try runBlocking(arguments) }
+    /// Runs `keel` with `arguments` to completion, waiting on a thread of its own. `environment`
+    /// entries are set on top of the test process's own environment.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Output {
+        try await offPool { try runBlocking(arguments, environment: environment) }
     }
 
     /// Runs blocking `body` on a thread of its own and returns its result. A test that waits for a
@@ -46,10 +47,13 @@ enum KeelBinary {
     }
 
     /// Runs `keel` with `arguments` to completion, blocking the calling thread.
-    private static func runBlocking(_ arguments: [String]) throws -> Output {
+    private static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> Output {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, set in set }
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
