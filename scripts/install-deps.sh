@@ -3,7 +3,7 @@
 # Safe to run repeatedly: it does nothing when everything is present.
 set -euo pipefail
 
-packages=(pkg-config liblz4-dev libxxhash-dev libsqlite3-dev)
+packages=(pkg-config liblz4-dev libxxhash-dev libsqlite3-dev libjemalloc-dev)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

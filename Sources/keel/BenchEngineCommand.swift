@@ -253,6 +253,7 @@ struct BenchEngineReport {
                 decimals: 2)
         }
         object.set("max_rss_mib", Double(maxResidentBytes) / Double(1 << 20), decimals: 1)
+        object.set("allocator", BenchAllocator.description)
         if let dataFile { object.set("data_file", dataFile) }
         return object
     }
@@ -315,6 +316,7 @@ struct BenchEngineReport {
         }
         lines.append("")
         line("peak memory", BenchFormat.bytes(maxResidentBytes))
+        line("machine", BenchMachine.summary())
         if let dataFile { line("data file", dataFile + " (kept)") }
         return lines.joined(separator: "\n")
     }

@@ -39,6 +39,10 @@ import Testing
         let machine = object["machine"] as? [String: Any]
         #expect(number(machine, "cores").map { $0 >= 1 } == true)
         #expect(machine?["build"] as? String != nil)
+        // The executable links jemalloc, and jemalloc serves its allocations (not only loaded).
+        let allocator = machine?["allocator"] as? String
+        #expect(
+            allocator?.hasPrefix("jemalloc ") == true, "expected jemalloc in charge, found \(allocator ?? "nothing")")
         let summary = try #require(object["summary"] as? [[String: Any]])
         #expect(
             summary.compactMap { $0["suite"] as? String } == ["log", "replay", "dispatch", "timers", "engine", "e2e"])

@@ -3,7 +3,7 @@ import Foundation
 /// The machine a benchmark ran on, reported beside its figures: absolute rates mean little without it.
 enum BenchMachine {
     /// Returns the machine's description as a JSON object: processor, cores, memory, system, build,
-    /// load average and date.
+    /// allocator, load average and date.
     static func json() -> BenchJSON {
         var object = BenchJSON()
         object.set("cpu_model", cpuModel() ?? "unknown")
@@ -12,6 +12,7 @@ enum BenchMachine {
         object.set("os", ProcessInfo.processInfo.operatingSystemVersionString)
         object.set("kernel", kernelRelease() ?? "unknown")
         object.set("build", buildConfiguration)
+        object.set("allocator", BenchAllocator.description)
         var load = [Double](repeating: 0, count: 3)
         let samples = getloadavg(&load, 3)
         object.set("load_average_1m", samples > 0 ? load[0] : .nan, decimals: 2)
@@ -19,9 +20,10 @@ enum BenchMachine {
         return object
     }
 
-    /// Returns one line for a table's heading, such as `release build, 2 cores, AMD EPYC 7B13, 23.4 GB`.
+    /// Returns one line for a table's heading, such as
+    /// `release build, jemalloc 5.3.0, 2 cores, AMD EPYC 7B13, 23.4 GB`.
     static func summary() -> String {
-        "\(buildConfiguration) build, \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+        "\(buildConfiguration) build, \(BenchAllocator.description), \(ProcessInfo.processInfo.activeProcessorCount) cores, "
             + "\(cpuModel() ?? "unknown processor"), \(BenchFormat.bytes(ProcessInfo.processInfo.physicalMemory))"
     }
 
