@@ -89,4 +89,36 @@ struct MatchingTests {
         #expect(try await a == nil)
         #expect(try await b == nil)
     }
+
+    @Test func cancellingAWaitingPollEndsItWithNothingAndLosesNoTask() async throws {
+        let matching = Matching(pollersPerQueueMax: 10)
+        let queue = self.queue
+        let poll = Task { try await matching.poll(queue, timeout: .seconds(60)) }
+        while matching.stats(queue).pollers == 0 { await Task.yield() }
+        poll.cancel()
+        #expect(try await poll.value == nil)
+        #expect(matching.stats(queue).pollers == 0)
+        // The cancelled poller is gone: the next task waits in the backlog for the next poll.
+        matching.offer(task("w", 1), to: queue)
+        #expect(matching.stats(queue).backlog == 1)
+        #expect(id(try await matching.poll(queue, timeout: .zero)) == "w#1")
+    }
+
+    @Test func aPollWhoseTaskIsAlreadyCancelledDoesNotWait() async throws {
+        let matching = Matching(pollersPerQueueMax: 10)
+        let queue = self.queue
+        let clock = ContinuousClock()
+        let began = clock.now
+        let poll = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await matching.poll(queue, timeout: .seconds(30))
+        }
+        #expect(try await poll.value == nil)
+        let waited = began.duration(to: clock.now)
+        #expect(waited < .seconds(10), "expected the cancelled poll to end at once, found \(waited)")
+        #expect(matching.stats(queue).pollers == 0)
+        // A task offered now is not handed to the poll that ended.
+        matching.offer(task("w", 2), to: queue)
+        #expect(matching.stats(queue).backlog == 1)
+    }
 }

@@ -50,14 +50,18 @@ public struct TaskQueueStats: Sendable, Hashable {
 /// The backlog is memory only: every task in it stands for a durable scheduled event, and reopening
 /// the engine offers them again.
 final class Matching: @unchecked Sendable {
-    private final class Waiter {
-        let id: UInt64
+    /// One waiting poll. Made before the lock is taken, so that the lock is held only to link it in;
+    /// the expiry wheel and the poll's cancellation handler refer to it directly. Its variables are
+    /// read and written only under `Matching.lock`.
+    private final class Waiter: @unchecked Sendable {
+        /// Its queue.
+        let queue: Queue
+        /// Set under the lock while the poll waits; whoever takes it out resumes the poll.
         var continuation: UnsafeContinuation<MatchTask?, Never>?
         var expiry: TimerHandle?
-        init(id: UInt64, continuation: UnsafeContinuation<MatchTask?, Never>) {
-            self.id = id
-            self.continuation = continuation
-        }
+        /// Set under the lock when the poll's task was cancelled before the waiter was linked in.
+        var isCancelled = false
+        init(queue: Queue) { self.queue = queue }
     }
 
     /// One queue: waiting pollers (oldest first) and a backlog fair across workflow ids.
@@ -140,14 +144,11 @@ final class Matching: @unchecked Sendable {
 
     private let lock = Lock()
     private var queues: [QueueKey: Queue] = [:]
-    /// The id of the next waiting poll (taken without the lock).
-    private let nextWaiterID = Atomic<UInt64>(1)
-    private var waiterQueues: [UInt64: (QueueKey, Waiter)] = [:]
     private var isClosed = false
     let pollersPerQueueMax: Int
     /// Long-poll deadlines (wall-clock milliseconds on the monotonic clock), one per waiting poller,
     /// cancelled when the poller gets a task; one thread expires them.
-    private var expiries = TimerWheel<UInt64>(currentTick: Matching.monotonicMilliseconds())
+    private var expiries = TimerWheel<Waiter>(currentTick: Matching.monotonicMilliseconds())
     private var expiryCondition = pthread_cond_t()
     private var expiryMutex = pthread_mutex_t()
     /// The monotonic millisecond by which the expiry thread looks at the deadlines again; `.max`
@@ -180,7 +181,6 @@ final class Matching: @unchecked Sendable {
             let state = queueState(queue)
             if let waiter = state.popWaiter() {
                 state.dispatched += 1
-                waiterQueues[waiter.id] = nil
                 if let expiry = waiter.expiry { expiries.cancel(expiry) }
                 defer { waiter.continuation = nil }
                 return waiter.continuation
@@ -199,6 +199,7 @@ final class Matching: @unchecked Sendable {
     ///
     /// - Throws: `.limitExceeded` when the queue already has `pollersPerQueueMax` waiting pollers.
     func poll(_ queue: QueueKey, timeout: Duration) async throws(EngineError) -> MatchTask? {
+        var waitingQueue: Queue?
         let immediate: Result<MatchTask?, EngineError>? = lock.withLock {
             if isClosed { return .success(nil) }
             let state = queueState(queue)
@@ -214,29 +215,31 @@ final class Matching: @unchecked Sendable {
                         "task queue \(queue.name) already has \(pollersPerQueueMax) waiting pollers (pollersPerQueueMax)"
                     ))
             }
+            waitingQueue = state
             return nil
         }
         if let immediate { return try immediate.get() }
-        let id = nextWaiterID.add(1, ordering: .relaxed).oldValue
+        guard let waitingQueue else { return nil }
+        let waiter = Waiter(queue: waitingQueue)
+        let milliseconds = UInt64(max(1, min(timeout.nanoseconds / 1_000_000, 86_400_000)))
         let task: MatchTask? = await withTaskCancellationHandler {
             // Resumed exactly once: at once when a task is ready, or by whoever takes the waiter's
             // continuation out under the lock (an offer, the expiry, cancellation or close).
             await withUnsafeContinuation { (continuation: UnsafeContinuation<MatchTask?, Never>) in
+                let now = Matching.monotonicMilliseconds()
                 var deadline: UInt64 = 0
                 let ready: MatchTask?? = lock.withLock {
-                    if isClosed { return .some(nil) }
-                    let state = queueState(queue)
+                    if isClosed || waiter.isCancelled { return .some(nil) }
+                    let state = waiter.queue
                     if let task = state.pop() {
                         state.dispatched += 1
                         return .some(task)
                     }
-                    let waiter = Waiter(id: id, continuation: continuation)
+                    waiter.continuation = continuation
                     state.waiters.append(waiter)
                     state.waiting += 1
-                    waiterQueues[id] = (queue, waiter)
-                    let milliseconds = UInt64(max(1, min(timeout.nanoseconds / 1_000_000, 86_400_000)))
-                    deadline = max(expiries.currentTick, Matching.monotonicMilliseconds()) + milliseconds
-                    waiter.expiry = expiries.schedule(id, at: deadline)
+                    deadline = max(expiries.currentTick, now) + milliseconds
+                    waiter.expiry = expiries.schedule(waiter, at: deadline)
                     return .none
                 }
                 if let ready {
@@ -246,19 +249,23 @@ final class Matching: @unchecked Sendable {
                 wakeExpiryThread(by: deadline)
             }
         } onCancel: {
-            self.expire(id)
+            self.expire(waiter, isCancellation: true)
         }
         return task
     }
 
-    /// Ends waiter `id` with no task, if it is still waiting.
-    private func expire(_ id: UInt64) {
+    /// Ends `waiter` with no task if it is still waiting; on cancellation before it was linked in,
+    /// marks it so that it does not wait at all.
+    private func expire(_ waiter: Waiter, isCancellation: Bool = false) {
         let continuation: UnsafeContinuation<MatchTask?, Never>? = lock.withLock {
-            guard let (key, waiter) = waiterQueues.removeValue(forKey: id) else { return nil }
+            guard let continuation = waiter.continuation else {
+                if isCancellation { waiter.isCancelled = true }
+                return nil
+            }
             if let expiry = waiter.expiry { expiries.cancel(expiry) }
-            let continuation = waiter.continuation
+            waiter.expiry = nil
             waiter.continuation = nil
-            if continuation != nil { queues[key]?.expire() }
+            waiter.queue.expire()
             return continuation
         }
         continuation?.resume(returning: nil)
@@ -293,13 +300,13 @@ final class Matching: @unchecked Sendable {
     private func expiryLoop() {
         while true {
             let now = Matching.monotonicMilliseconds()
-            let (due, next, closed): ([UInt64], UInt64?, Bool) = lock.withLock {
-                var due: [UInt64] = []
+            let (due, next, closed): ([Waiter], UInt64?, Bool) = lock.withLock {
+                var due: [Waiter] = []
                 let tick = max(now, expiries.currentTick)
                 while let expired = expiries.popExpired(upTo: tick) { due.append(expired.element) }
                 return (due, expiries.nextDeadline(), isClosed)
             }
-            for id in due { expire(id) }
+            for waiter in due { expire(waiter) }
             if closed { return }
             pthread_mutex_lock(&expiryMutex)
             if !expiryRequested {
@@ -338,12 +345,18 @@ final class Matching: @unchecked Sendable {
                 pthread_cond_signal(&expiryCondition)
                 pthread_mutex_unlock(&expiryMutex)
             }
-            for (_, (_, waiter)) in waiterQueues {
-                if let continuation = waiter.continuation { all.append(continuation) }
-                waiter.continuation = nil
+            for state in queues.values {
+                for waiter in state.waiters[state.waiterHead...] {
+                    guard let continuation = waiter.continuation else { continue }
+                    all.append(continuation)
+                    waiter.continuation = nil
+                    if let expiry = waiter.expiry { expiries.cancel(expiry) }
+                    waiter.expiry = nil
+                }
+                state.waiters.removeAll()
+                state.waiterHead = 0
+                state.waiting = 0
             }
-            waiterQueues.removeAll()
-            for state in queues.values { state.waiting = 0 }
             return all
         }
         for continuation in continuations { continuation.resume(returning: nil) }
