@@ -107,14 +107,16 @@ struct MatchingTests {
     @Test func aPollWhoseTaskIsAlreadyCancelledDoesNotWait() async throws {
         let matching = Matching(pollersPerQueueMax: 10)
         let queue = self.queue
-        let clock = ContinuousClock()
-        let began = clock.now
-        let poll = Task {
+        // Timed inside the task, so that a busy test pool delaying the task's start does not count.
+        let poll = Task { () async throws -> (MatchTask?, Duration) in
             withUnsafeCurrentTask { $0?.cancel() }
-            return try await matching.poll(queue, timeout: .seconds(30))
+            let clock = ContinuousClock()
+            let began = clock.now
+            let received = try await matching.poll(queue, timeout: .seconds(30))
+            return (received, began.duration(to: clock.now))
         }
-        #expect(try await poll.value == nil)
-        let waited = began.duration(to: clock.now)
+        let (received, waited) = try await poll.value
+        #expect(received == nil)
         #expect(waited < .seconds(10), "expected the cancelled poll to end at once, found \(waited)")
         #expect(matching.stats(queue).pollers == 0)
         // A task offered now is not handed to the poll that ended.

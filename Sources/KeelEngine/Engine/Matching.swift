@@ -1,5 +1,4 @@
 import KeelTimer
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
