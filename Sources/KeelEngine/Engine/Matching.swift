@@ -63,13 +63,25 @@ final class Matching: @unchecked Sendable {
         init(queue: Queue) { self.queue = queue }
     }
 
-    /// One queue: waiting pollers (oldest first) and a backlog fair across workflow ids.
+    /// The tasks of one workflow id in a queue's backlog, oldest first.
+    private final class Lane {
+        let workflowID: WorkflowID
+        var tasks: [MatchTask]
+        /// The next task to hand out.
+        var head = 0
+        init(workflowID: WorkflowID, first: MatchTask) {
+            self.workflowID = workflowID
+            tasks = [first]
+        }
+    }
+
+    /// One queue: waiting pollers (oldest first) and a backlog fair across workflow ids: one lane per
+    /// workflow id with tasks waiting, taken in turn from a ring, so a pop hashes no key.
     private final class Queue {
         var waiters: [Waiter] = []
         var waiterHead = 0
-        var lanes: [WorkflowID: [MatchTask]] = [:]
-        var laneHeads: [WorkflowID: Int] = [:]
-        var ring: [WorkflowID] = []
+        var lanes: [WorkflowID: Lane] = [:]
+        var ring: [Lane] = []
         var ringHead = 0
         var backlog = 0
         var dispatched: UInt64 = 0
@@ -87,41 +99,38 @@ final class Matching: @unchecked Sendable {
         }
 
         func push(_ task: MatchTask) {
-            let lane = task.workflowID
-            if lanes[lane] == nil {
-                lanes[lane] = []
-                laneHeads[lane] = 0
+            let workflowID = task.workflowID
+            if let lane = lanes[workflowID] {
+                lane.tasks.append(task)
+            } else {
+                let lane = Lane(workflowID: workflowID, first: task)
+                lanes[workflowID] = lane
                 ring.append(lane)
             }
-            lanes[lane]!.append(task)
             backlog += 1
         }
 
         func pop() -> MatchTask? {
             guard backlog > 0 else { return nil }
-            while true {
-                if ringHead >= ring.count {
-                    ring.removeFirst(ringHead)
-                    ringHead = 0
-                }
-                let lane = ring[ringHead]
-                ringHead += 1
-                let head = laneHeads[lane]!
-                let task = lanes[lane]![head]
-                if head + 1 == lanes[lane]!.count {
-                    lanes[lane] = nil
-                    laneHeads[lane] = nil
-                } else {
-                    laneHeads[lane] = head + 1
-                    ring.append(lane)
-                }
-                backlog -= 1
-                if ringHead > 1024, ringHead * 2 > ring.count {
-                    ring.removeFirst(ringHead)
-                    ringHead = 0
-                }
-                return task
+            if ringHead >= ring.count {
+                ring.removeFirst(ringHead)
+                ringHead = 0
             }
+            let lane = ring[ringHead]
+            ringHead += 1
+            let task = lane.tasks[lane.head]
+            lane.head += 1
+            if lane.head == lane.tasks.count {
+                lanes[lane.workflowID] = nil
+            } else {
+                ring.append(lane)
+            }
+            backlog -= 1
+            if ringHead > 1024, ringHead * 2 > ring.count {
+                ring.removeFirst(ringHead)
+                ringHead = 0
+            }
+            return task
         }
 
         func popWaiter() -> Waiter? {

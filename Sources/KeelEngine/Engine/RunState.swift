@@ -7,6 +7,10 @@ struct RunKey: Hashable, Sendable, CustomStringConvertible {
 
     var description: String { "\(namespace)/\(execution)" }
 
+    /// Hashes the run id alone: it tells runs apart by itself, and it is hashed on every lookup of
+    /// a run, so the namespace and workflow id are left out. Equal keys still hash alike.
+    func hash(into hasher: inout Hasher) { hasher.combine(execution.runID.rawValue) }
+
     /// The KeelLog stream that holds the run's history: a tag byte, then the namespace, workflow id
     /// and run id, each with a 2-byte little-endian length (FORMAT.md, Part II).
     var stream: StreamKey {
