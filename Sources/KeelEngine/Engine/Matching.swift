@@ -111,11 +111,8 @@ final class Matching: @unchecked Sendable {
         }
 
         func pop() -> MatchTask? {
+            // Every lane with tasks waiting is in the ring exactly once at or after `ringHead`.
             guard backlog > 0 else { return nil }
-            if ringHead >= ring.count {
-                ring.removeFirst(ringHead)
-                ringHead = 0
-            }
             let lane = ring[ringHead]
             ringHead += 1
             let task = lane.tasks[lane.head]
